@@ -1,0 +1,31 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.forms import ProfileForm
+from accounts.services import user_update_profile
+
+
+@login_required
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST, request.FILES, instance=user)  # type: ignore[misc]
+        if form.is_valid():
+            avatar = form.cleaned_data.get("avatar")
+            user_update_profile(
+                actor=user,  # type: ignore[arg-type]
+                display_name=form.cleaned_data["display_name"],
+                bio=form.cleaned_data["bio"],
+                avatar=avatar if "avatar" in request.FILES else None,
+                remove_avatar=form.cleaned_data["remove_avatar"],
+            )
+            messages.success(request, _("Din profil er gemt."))
+            return redirect("profile-edit")
+        # The form mutated the instance while validating; re-read the saved state.
+        user.refresh_from_db()
+    else:
+        form = ProfileForm(instance=user)  # type: ignore[misc]
+    return render(request, "accounts/profile_edit.html", {"form": form})

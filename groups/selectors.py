@@ -1,0 +1,213 @@
+"""Non-trivial reads for groups. Each takes the viewer and returns only what
+that viewer may see; callers have already passed the permission check."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import User
+from groups import permissions as perms
+from groups.models import (
+    Group,
+    Invite,
+    Membership,
+    MembershipStatus,
+    Role,
+    SubGroup,
+    SubGroupMembership,
+    SubGroupMembershipStatus,
+    Visibility,
+)
+
+ROLE_ORDER = {Role.ADMIN: 0, Role.STAFF: 1, Role.MODERATOR: 2, Role.MEMBER: 3}
+
+
+def group_get_for_face(*, viewer: Any, group_slug: str) -> Group:
+    """The group whose public face the viewer may see, else 404."""
+    group = get_object_or_404(Group, slug=group_slug)
+    perms.require_public_face(viewer, group)
+    return group
+
+
+def group_get_for_member(*, viewer: Any, group_slug: str) -> Group:
+    """The group whose content the viewer may see, else 404 (same answer as a
+    group that does not exist)."""
+    group = get_object_or_404(Group, slug=group_slug)
+    perms.require_member(viewer, group)
+    return group
+
+
+def subgroup_get(*, viewer: Any, group: Group, subgroup_slug: str) -> SubGroup:
+    sub = (
+        SubGroup.objects.select_related("facilitator", "group")
+        .filter(group=group, slug=subgroup_slug)
+        .first()
+    )
+    if sub is None:
+        raise Http404
+    perms.require_view_subgroup(viewer, sub)
+    return sub
+
+
+def active_member_count(group: Group) -> int:
+    return Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE).count()
+
+
+def group_admin_names(group: Group) -> list[str]:
+    return list(
+        Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE, role=Role.ADMIN)
+        .order_by("user__display_name")
+        .values_list("user__display_name", flat=True)
+    )
+
+
+def group_members(*, group: Group, query: str = "") -> QuerySet[Membership]:
+    qs = Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE).select_related(
+        "user"
+    )
+    if query:
+        qs = qs.filter(user__display_name__icontains=query)
+    return qs.order_by("user__display_name")
+
+
+def group_staff_members(*, group: Group) -> list[Membership]:
+    """Admins, staff and moderators, so members know who to turn to."""
+    rows = list(
+        Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE)
+        .exclude(role=Role.MEMBER)
+        .select_related("user")
+    )
+    rows.sort(key=lambda m: (ROLE_ORDER[Role(m.role)], m.user.display_name))
+    return rows
+
+
+def group_pending_requests(*, group: Group) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(group=group, status=MembershipStatus.PENDING)
+        .select_related("user")
+        .order_by("requested_at")
+    )
+
+
+def group_banned(*, group: Group) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(group=group, status=MembershipStatus.BANNED)
+        .select_related("user", "decided_by")
+        .order_by("-decided_at")
+    )
+
+
+def group_invites(*, group: Group) -> QuerySet[Invite]:
+    return Invite.objects.filter(group=group).select_related("created_by").order_by("-created_at")
+
+
+def group_subgroups(*, viewer: Any, group: Group) -> list[SubGroup]:
+    """Sub-groups with their active member counts and the viewer's own status."""
+    subs = list(
+        SubGroup.objects.filter(group=group)
+        .select_related("facilitator")
+        .annotate(
+            active_count=Count(
+                "memberships", filter=Q(memberships__status=SubGroupMembershipStatus.ACTIVE)
+            )
+        )
+        .order_by("name")
+    )
+    mine = {
+        sm.subgroup_id: sm
+        for sm in SubGroupMembership.objects.filter(user=viewer, subgroup__group=group)
+    }
+    for sub in subs:
+        sub.my_membership = mine.get(sub.pk)  # type: ignore[attr-defined]
+        sub.is_full = (  # type: ignore[attr-defined]
+            sub.member_cap is not None and sub.active_count >= sub.member_cap  # type: ignore[attr-defined]
+        )
+    return subs
+
+
+def subgroup_members(*, subgroup: SubGroup) -> QuerySet[SubGroupMembership]:
+    return (
+        SubGroupMembership.objects.filter(subgroup=subgroup, status=SubGroupMembershipStatus.ACTIVE)
+        .select_related("user")
+        .order_by("user__display_name")
+    )
+
+
+def subgroup_pending(*, subgroup: SubGroup) -> QuerySet[SubGroupMembership]:
+    return (
+        SubGroupMembership.objects.filter(
+            subgroup=subgroup, status=SubGroupMembershipStatus.PENDING
+        )
+        .select_related("user")
+        .order_by("requested_at")
+    )
+
+
+def subgroup_active_count(subgroup: SubGroup) -> int:
+    return SubGroupMembership.objects.filter(
+        subgroup=subgroup, status=SubGroupMembershipStatus.ACTIVE
+    ).count()
+
+
+def home_for(user: User) -> dict[str, Any]:
+    """Everything on a signed-in person's home page."""
+    memberships = list(
+        Membership.objects.filter(user=user)
+        .select_related("group")
+        .annotate(
+            member_count=Count(
+                "group__memberships",
+                filter=Q(group__memberships__status=MembershipStatus.ACTIVE),
+            )
+        )
+        .order_by("group__name")
+    )
+    active = [m for m in memberships if m.status == MembershipStatus.ACTIVE]
+    pending = [m for m in memberships if m.status == MembershipStatus.PENDING]
+    recent = timezone.now() - timedelta(days=14)
+    decisions = [
+        m
+        for m in memberships
+        if m.decided_at is not None
+        and m.decided_at >= recent
+        and m.status in (MembershipStatus.ACTIVE, MembershipStatus.DECLINED)
+        and m.invite_id is None
+    ]
+    decisions.sort(key=lambda m: m.decided_at, reverse=True)  # type: ignore[arg-type,return-value]
+    my_subgroups = list(
+        SubGroupMembership.objects.filter(
+            user=user,
+            subgroup__group__memberships__user=user,
+            subgroup__group__memberships__status=MembershipStatus.ACTIVE,
+        )
+        .select_related("subgroup", "subgroup__group")
+        .order_by("subgroup__group__name", "subgroup__name")
+    )
+    known = {m.group_id for m in memberships}
+    discover = list(
+        discoverable_groups().exclude(pk__in=known)[:12]
+    )
+    return {
+        "active": active,
+        "pending": pending,
+        "decisions": decisions,
+        "my_subgroups": my_subgroups,
+        "discover": discover,
+    }
+
+
+def discoverable_groups() -> QuerySet[Group]:
+    """Closed groups anyone may find; secret ones are never listed."""
+    return (
+        Group.objects.filter(visibility=Visibility.CLOSED)
+        .annotate(
+            member_count=Count("memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE))
+        )
+        .order_by("name")
+    )

@@ -1,0 +1,43 @@
+"""Real-time events: the one helper services use to publish after commit.
+
+Events carry only a type and ids. Consumers re-fetch from the database and
+re-check the viewer's permission before they render anything; the channel
+layer is a signal that may drop, never the source of truth.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def group_channel_name(group_id: int) -> str:
+    return f"group-{group_id}"
+
+
+def user_channel_name(user_id: int) -> str:
+    return f"user-{user_id}"
+
+
+def publish(channel_group: str, event_type: str, **ids: Any) -> None:
+    """Send `{"type": "sammen.event", "event": event_type, **ids}` once the
+    surrounding transaction commits; nothing is sent if it rolls back."""
+    message = {"type": "sammen.event", "event": event_type, **ids}
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            async_to_sync(layer.group_send)(channel_group, message)
+        except Exception:
+            # The database already holds the change; clients catch up on reconnect.
+            logger.exception("Could not publish %s to %s", event_type, channel_group)
+
+    transaction.on_commit(send)

@@ -1,0 +1,89 @@
+"""Validating and normalising uploaded images (avatars, group covers).
+
+Images are judged by their content, never their name: Pillow must recognise a
+permitted format, the pixel count is bounded before decoding (decompression
+bombs), the whole image is decoded (truncated files fail here, not later),
+orientation is applied and every piece of metadata (EXIF, GPS) is dropped by
+re-encoding only the pixels.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+def process_image(
+    upload: UploadedFile, *, max_side: int, square: bool = False
+) -> ContentFile[bytes]:
+    """Return a cleaned JPEG (or PNG when it has transparency) no larger than
+    `max_side` pixels on its longest side, or raise ValidationError in Danish."""
+    if upload.size and upload.size > settings.SAMMEN_MAX_IMAGE_BYTES:
+        raise ValidationError(
+            _("Billedet er for stort. Det må højst fylde %(mb)d MB.")
+            % {"mb": settings.SAMMEN_MAX_IMAGE_BYTES // (1024 * 1024)},
+            code="too_large",
+        )
+    max_pixels = settings.SAMMEN_MAX_IMAGE_PIXELS
+    try:
+        upload.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as probe:
+                if probe.format not in ALLOWED_FORMATS:
+                    raise ValidationError(
+                        _("Filen er ikke et billede, vi kan bruge. Brug JPEG, PNG eller WebP."),
+                        code="bad_format",
+                    )
+                width, height = probe.size
+                if width * height > max_pixels:
+                    raise ValidationError(
+                        _("Billedet har for mange pixels. Brug et mindre billede."),
+                        code="too_many_pixels",
+                    )
+                probe.load()
+                image = ImageOps.exif_transpose(probe)
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(
+            _("Filen er ikke et billede, vi kan bruge. Brug JPEG, PNG eller WebP."),
+            code="bad_format",
+        ) from None
+    except (OSError, SyntaxError, ValueError):
+        raise ValidationError(
+            _("Billedet er beskadiget eller ufuldstændigt. Prøv et andet billede."),
+            code="broken",
+        ) from None
+
+    if square:
+        image = ImageOps.fit(image, (max_side, max_side), Image.Resampling.LANCZOS)
+    else:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+
+    has_alpha = image.mode in ("RGBA", "LA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    out = io.BytesIO()
+    if has_alpha:
+        # Only the pixels are copied: no info dict, so no EXIF or text chunks survive.
+        clean = Image.new("RGBA", image.size)
+        clean.paste(image.convert("RGBA"))
+        clean.save(out, format="PNG", optimize=True)
+        ext = "png"
+    else:
+        clean = Image.new("RGB", image.size)
+        clean.paste(image.convert("RGB"))
+        clean.save(out, format="JPEG", quality=85, optimize=True)
+        ext = "jpg"
+    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{ext}")

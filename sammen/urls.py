@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from groups import views as group_views
+
+urlpatterns = [
+    path("", group_views.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("profile/", include("accounts.urls")),
+    path("groups/", include("groups.urls")),
+    path("invite/<str:token>/", group_views.invite_accept, name="invite-accept"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    # Media (avatars, cover images) is served by Django in every mode; a front
+    # proxy may take it over in production (docs/operations.md).
+    re_path(
+        r"^%s(?P<path>.*)$" % settings.MEDIA_URL.lstrip("/"),
+        serve,
+        {"document_root": settings.MEDIA_ROOT},
+    ),
+]
