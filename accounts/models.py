@@ -45,16 +45,16 @@ class User(AbstractUser):
     avatar = models.ImageField(_("profilbillede"), upload_to="avatars/", blank=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = ["display_name"]
+    REQUIRED_FIELDS = ["display_name"]  # noqa: RUF012 - Django's own declaration style
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[misc,assignment]
 
     class Meta:
         verbose_name = _("bruger")
         verbose_name_plural = _("brugere")
 
     def __str__(self) -> str:
-        return self.display_name or _("Unavngivet medlem")
+        return self.display_name or str(_("Unavngivet medlem"))
 
     def get_full_name(self) -> str:
         return self.display_name

@@ -28,7 +28,7 @@ def user_update_profile(
             user.avatar.save(avatar.name or "avatar.jpg", avatar, save=False)
             fields.append("avatar")
         elif remove_avatar:
-            user.avatar = None  # type: ignore[assignment]
+            user.avatar = None
             fields.append("avatar")
         user.save(update_fields=fields)
         if old_avatar_name and "avatar" in fields:

@@ -12,7 +12,7 @@ from accounts.services import user_update_profile
 def profile_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
     if request.method == "POST":
-        form = ProfileForm(request.POST, request.FILES, instance=user)  # type: ignore[misc]
+        form = ProfileForm(request.POST, request.FILES, instance=user)
         if form.is_valid():
             avatar = form.cleaned_data.get("avatar")
             user_update_profile(
@@ -25,7 +25,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Din profil er gemt."))
             return redirect("profile-edit")
         # The form mutated the instance while validating; re-read the saved state.
-        user.refresh_from_db()
+        user.refresh_from_db()  # type: ignore[union-attr]
     else:
-        form = ProfileForm(instance=user)  # type: ignore[misc]
+        form = ProfileForm(instance=user)
     return render(request, "accounts/profile_edit.html", {"form": form})

@@ -63,12 +63,14 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
     async def sammen_event(self, event: dict[str, Any]) -> None:
         """Every event is re-checked against the database for this viewer."""
         user = self.scope.get("user")
-        if event.get("event") == "membership.removed" and (
-            event.get("user_id") == getattr(user, "pk", None)
-            or event.get("group_id") == self.group_id
+        mine = event.get("user_id") == getattr(user, "pk", None)
+        this_group = event.get("group_id") == self.group_id
+        if (
+            event.get("event") == "membership.removed"
+            and (mine or this_group)
+            and not await self._still_member(user)
         ):
-            if not await self._still_member(user):
-                await self.close(code=CLOSE_FORBIDDEN)
+            await self.close(code=CLOSE_FORBIDDEN)
 
     @database_sync_to_async
     def _readable_group(self, user: Any, slug: str) -> Group | None:
@@ -79,6 +81,8 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _still_member(self, user: Any) -> bool:
+        if self.group_id is None:
+            return False
         group = Group.objects.filter(pk=self.group_id).first()
         perms.forget_memberships(user)
         return group is not None and perms.can_view_content(user, group)

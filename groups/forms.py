@@ -101,7 +101,9 @@ class JoinForm(forms.Form):
             )
         self.fields["accept_rules"] = forms.BooleanField(
             label=_("Jeg har læst gruppens regler og vil overholde dem"),
-            error_messages={"required": _("Du skal acceptere gruppens regler for at blive medlem.")},
+            error_messages={
+                "required": _("Du skal acceptere gruppens regler for at blive medlem.")
+            },
         )
 
     @property
@@ -155,7 +157,10 @@ class InviteForm(forms.Form):
 class SubGroupForm(forms.Form):
     name = forms.CharField(label=_("Navn"), max_length=80)
     description = forms.CharField(
-        label=_("Beskrivelse"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Beskrivelse"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     member_cap = forms.IntegerField(
         label=_("Højst antal medlemmer"),
@@ -165,7 +170,9 @@ class SubGroupForm(forms.Form):
         help_text=_("Lad feltet være tomt, hvis der ikke er nogen grænse."),
     )
     join_policy = forms.ChoiceField(
-        label=_("Hvordan kommer man med?"), choices=JoinPolicy.choices, widget=forms.RadioSelect,
+        label=_("Hvordan kommer man med?"),
+        choices=JoinPolicy.choices,
+        widget=forms.RadioSelect,
         initial=JoinPolicy.OPEN,
     )
     facilitator = forms.ModelChoiceField(

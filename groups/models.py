@@ -82,7 +82,10 @@ class Membership(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("rolle"), max_length=10, choices=Role.choices, default=Role.MEMBER)
     status = models.CharField(
-        _("status"), max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.PENDING
+        _("status"),
+        max_length=10,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.PENDING,
     )
     # [{"question": "...", "answer": "..."}], the question text as it was asked.
     answers = models.JSONField(_("svar"), default=list, blank=True)
@@ -233,3 +236,6 @@ class SubGroupMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subgroup", "user"], name="subgroup_membership_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.subgroup} ({self.status})"

@@ -129,9 +129,7 @@ def subgroup_membership_for(user: Any, subgroup: SubGroup) -> SubGroupMembership
         return None
     cache: dict[int, SubGroupMembership | None] = user.__dict__.setdefault(_SUB_CACHE_ATTR, {})
     if subgroup.pk not in cache:
-        cache[subgroup.pk] = SubGroupMembership.objects.filter(
-            user=user, subgroup=subgroup
-        ).first()
+        cache[subgroup.pk] = SubGroupMembership.objects.filter(user=user, subgroup=subgroup).first()
     return cache[subgroup.pk]
 
 

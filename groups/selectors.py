@@ -109,7 +109,7 @@ def group_invites(*, group: Group) -> QuerySet[Invite]:
 
 def group_subgroups(*, viewer: Any, group: Group) -> list[SubGroup]:
     """Sub-groups with their active member counts and the viewer's own status."""
-    subs = list(
+    subs: list[SubGroup] = list(
         SubGroup.objects.filter(group=group)
         .select_related("facilitator")
         .annotate(
@@ -190,9 +190,7 @@ def home_for(user: User) -> dict[str, Any]:
         .order_by("subgroup__group__name", "subgroup__name")
     )
     known = {m.group_id for m in memberships}
-    discover = list(
-        discoverable_groups().exclude(pk__in=known)[:12]
-    )
+    discover = list(discoverable_groups().exclude(pk__in=known)[:12])
     return {
         "active": active,
         "pending": pending,

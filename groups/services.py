@@ -62,9 +62,7 @@ def _unique_slug(base: str, exists: Any, max_length: int = 80) -> str:
 def _clean_questions(questions: list[str]) -> list[str]:
     cleaned = [" ".join(q.split()) for q in questions if q and q.strip()]
     if len(cleaned) > MAX_QUESTIONS:
-        raise ValidationError(
-            _("En gruppe kan højst have %(n)d spørgsmål.") % {"n": MAX_QUESTIONS}
-        )
+        raise ValidationError(_("En gruppe kan højst have %(n)d spørgsmål.") % {"n": MAX_QUESTIONS})
     for q in cleaned:
         if len(q) > QUESTION_MAX_LENGTH:
             raise ValidationError(
@@ -183,7 +181,7 @@ def group_update(
             locked.cover.save(cover.name or "cover.jpg", cover, save=False)
             fields.append("cover")
         elif remove_cover:
-            locked.cover = None  # type: ignore[assignment]
+            locked.cover = None
             fields.append("cover")
         locked.full_clean(exclude=["slug", "cover"])
         locked.save(update_fields=fields)
@@ -232,7 +230,11 @@ def membership_request(
             existing.decision_message = ""
             existing.save(
                 update_fields=[
-                    "status", "answers", "requested_at", "decided_at", "decided_by",
+                    "status",
+                    "answers",
+                    "requested_at",
+                    "decided_at",
+                    "decided_by",
                     "decision_message",
                 ]
             )
@@ -437,7 +439,10 @@ def membership_set_role(*, actor: User, group: Group, user_id: int, role: str) -
             return m
         if m.role == Role.ADMIN and _active_admin_count(group) <= 1:
             raise ValidationError(
-                _("Gruppen skal have mindst én administrator. Gør en anden til administrator først.")
+                _(
+                    "Gruppen skal have mindst én administrator. "
+                    "Gør en anden til administrator først."
+                )
             )
         m.role = role
         m.save(update_fields=["role"])
@@ -449,16 +454,16 @@ def membership_set_role(*, actor: User, group: Group, user_id: int, role: str) -
 # --- invites ------------------------------------------------------------------
 
 
-def invite_create(
-    *, actor: User, group: Group, valid_days: int, max_uses: int | None
-) -> Invite:
+def invite_create(*, actor: User, group: Group, valid_days: int, max_uses: int | None) -> Invite:
     """Make an invite link that adds whoever uses it straight in."""
     perms.forget_memberships(actor)
     perms.require_group_admin(actor, group)
     if not 1 <= valid_days <= 90:
         raise ValidationError(_("Et link kan gælde fra 1 til 90 dage."))
     if max_uses is not None and not 1 <= max_uses <= 1000:
-        raise ValidationError(_("Antal brug skal være mellem 1 og 1000, eller tomt for ubegrænset."))
+        raise ValidationError(
+            _("Antal brug skal være mellem 1 og 1000, eller tomt for ubegrænset.")
+        )
     return Invite.objects.create(
         group=group,
         token=secrets.token_urlsafe(24),
@@ -482,9 +487,9 @@ def invite_accept(*, actor: User, token: str) -> Membership:
     """Join through an invite link: checks expiry and use limit under lock."""
     perms.forget_memberships(actor)
     with transaction.atomic():
-        invite = Invite.objects.select_for_update().select_related("group").filter(
-            token=token
-        ).first()
+        invite = (
+            Invite.objects.select_for_update().select_related("group").filter(token=token).first()
+        )
         if invite is None or invite.revoked_at is not None:
             raise ValidationError(_("Invitationslinket er ikke gyldigt. Bed om et nyt."))
         if invite.is_expired:
@@ -519,9 +524,12 @@ def invite_accept(*, actor: User, token: str) -> Membership:
 
 
 def _check_facilitator(group: Group, facilitator: User | None) -> None:
-    if facilitator is not None and not Membership.objects.filter(
-        group=group, user=facilitator, status=MembershipStatus.ACTIVE
-    ).exists():
+    if (
+        facilitator is not None
+        and not Membership.objects.filter(
+            group=group, user=facilitator, status=MembershipStatus.ACTIVE
+        ).exists()
+    ):
         raise ValidationError(_("Facilitatoren skal være medlem af gruppen."))
 
 
@@ -643,9 +651,7 @@ def subgroup_join(*, actor: User, subgroup: SubGroup) -> SubGroupMembership:
 def subgroup_leave(*, actor: User, subgroup: SubGroup) -> None:
     """Leave a sub-group or withdraw a request to join it."""
     with transaction.atomic():
-        deleted, _count = SubGroupMembership.objects.filter(
-            subgroup=subgroup, user=actor
-        ).delete()
+        deleted, _count = SubGroupMembership.objects.filter(subgroup=subgroup, user=actor).delete()
     perms.forget_memberships(actor)
     if not deleted:
         raise ValidationError(_("Du er ikke med i undergruppen."))

@@ -8,11 +8,15 @@ urlpatterns = [
     path("<slug:group_slug>/", views.group_detail, name="group-detail"),
     path("<slug:group_slug>/rules/", views.group_rules, name="group-rules"),
     path("<slug:group_slug>/join/", views.group_join, name="group-join"),
-    path("<slug:group_slug>/cancel-request/", views.group_cancel_request, name="group-cancel-request"),
+    path(
+        "<slug:group_slug>/cancel-request/", views.group_cancel_request, name="group-cancel-request"
+    ),
     path("<slug:group_slug>/leave/", views.group_leave, name="group-leave"),
     path("<slug:group_slug>/members/", views.group_members, name="group-members"),
     path("<slug:group_slug>/members/<int:user_id>/role/", views.member_role, name="member-role"),
-    path("<slug:group_slug>/members/<int:user_id>/remove/", views.member_remove, name="member-remove"),
+    path(
+        "<slug:group_slug>/members/<int:user_id>/remove/", views.member_remove, name="member-remove"
+    ),
     path("<slug:group_slug>/members/<int:user_id>/ban/", views.member_ban, name="member-ban"),
     path("<slug:group_slug>/members/<int:user_id>/unban/", views.member_unban, name="member-unban"),
     path("<slug:group_slug>/banned/", views.group_banned, name="group-banned"),

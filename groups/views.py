@@ -39,7 +39,6 @@ def _error(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
-
 def _group_context(request: HttpRequest, group: Any, **extra: Any) -> dict[str, Any]:
     return {"group": group, "can": perms.group_capabilities(request.user, group), **extra}
 
@@ -51,7 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         groups = selectors.discoverable_groups()[:12]
         return render(request, "groups/landing.html", {"groups": groups})
-    context = selectors.home_for(request.user)  # type: ignore[arg-type]
+    context = selectors.home_for(request.user)
     context["can_create_group"] = perms.can_create_group(request.user)
     return render(request, "groups/home.html", context)
 
@@ -62,7 +61,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
     mine: dict[int, str] = {}
     if request.user.is_authenticated:
         mine = dict(
-            request.user.memberships.filter(group__in=list(page.object_list)).values_list(  # type: ignore[union-attr]
+            request.user.memberships.filter(group__in=list(page.object_list)).values_list(
                 "group_id", "status"
             )
         )
@@ -219,10 +218,8 @@ def group_members(request: HttpRequest, group_slug: str) -> HttpResponse:
 
 
 def _target_user(group: Any, user_id: int) -> User:
-    membership = get_object_or_404(
-        group.memberships.select_related("user"), user_id=user_id
-    )
-    return membership.user  # type: ignore[no-any-return]
+    membership = get_object_or_404(group.memberships.select_related("user"), user_id=user_id)
+    return membership.user
 
 
 @login_required
@@ -343,7 +340,7 @@ def request_decide(request: HttpRequest, group_slug: str, membership_id: int) ->
     if not form.is_valid():
         for errors in form.errors.values():
             for e in errors:
-                messages.error(request, e)
+                messages.error(request, str(e))
         return redirect("group-requests", group_slug=group.slug)
     approve = form.cleaned_data["decision"] == "approve"
     service = services.membership_approve if approve else services.membership_decline
@@ -446,7 +443,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     group = invite.group
     if request.method == "POST" and request.user.is_authenticated:
         try:
-            services.invite_accept(actor=request.user, token=invite.token)  # type: ignore[arg-type]
+            services.invite_accept(actor=request.user, token=invite.token)
         except ValidationError as exc:
             _error(request, exc)
         else:

@@ -71,9 +71,7 @@ def process_image(
     else:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
 
-    has_alpha = image.mode in ("RGBA", "LA") or (
-        image.mode == "P" and "transparency" in image.info
-    )
+    has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
     out = io.BytesIO()
     if has_alpha:
         # Only the pixels are copied: no info dict, so no EXIF or text chunks survive.

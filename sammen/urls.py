@@ -4,9 +4,11 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from groups import views as group_views
+from sammen.views import healthz
 
 urlpatterns = [
     path("", group_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
     path("groups/", include("groups.urls")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -59,16 +60,78 @@ DEMO_ACCOUNTS: list[tuple[str, str, str]] = [
 ]
 
 FIRST_NAMES = [
-    "Anne", "Hanne", "Kirsten", "Lone", "Mette", "Susanne", "Grethe", "Inge", "Jytte", "Karen",
-    "Lis", "Bente", "Else", "Ruth", "Aase", "Lene", "Tove", "Jens", "Peter", "Lars", "Henrik",
-    "Søren", "Niels", "Hans", "Jørgen", "Erik", "Bent", "Preben", "Flemming", "Kurt", "Arne",
-    "Mogens", "Finn", "Leif", "Torben", "Svend", "Aksel", "Ebbe", "Villy", "Gitte",
+    "Anne",
+    "Hanne",
+    "Kirsten",
+    "Lone",
+    "Mette",
+    "Susanne",
+    "Grethe",
+    "Inge",
+    "Jytte",
+    "Karen",
+    "Lis",
+    "Bente",
+    "Else",
+    "Ruth",
+    "Aase",
+    "Lene",
+    "Tove",
+    "Jens",
+    "Peter",
+    "Lars",
+    "Henrik",
+    "Søren",
+    "Niels",
+    "Hans",
+    "Jørgen",
+    "Erik",
+    "Bent",
+    "Preben",
+    "Flemming",
+    "Kurt",
+    "Arne",
+    "Mogens",
+    "Finn",
+    "Leif",
+    "Torben",
+    "Svend",
+    "Aksel",
+    "Ebbe",
+    "Villy",
+    "Gitte",
 ]
 LAST_NAMES = [
-    "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen",
-    "Rasmussen", "Jørgensen", "Petersen", "Madsen", "Kristensen", "Olsen", "Thomsen",
-    "Christiansen", "Poulsen", "Johansen", "Møller", "Mortensen", "Knudsen", "Lund", "Holm",
-    "Frederiksen", "Kjær", "Bach", "Damgaard", "Overgaard", "Skov", "Vestergaard", "Bak",
+    "Nielsen",
+    "Hansen",
+    "Pedersen",
+    "Andersen",
+    "Christensen",
+    "Larsen",
+    "Sørensen",
+    "Rasmussen",
+    "Jørgensen",
+    "Petersen",
+    "Madsen",
+    "Kristensen",
+    "Olsen",
+    "Thomsen",
+    "Christiansen",
+    "Poulsen",
+    "Johansen",
+    "Møller",
+    "Mortensen",
+    "Knudsen",
+    "Lund",
+    "Holm",
+    "Frederiksen",
+    "Kjær",
+    "Bach",
+    "Damgaard",
+    "Overgaard",
+    "Skov",
+    "Vestergaard",
+    "Bak",
 ]
 
 SUBGROUPS: list[dict[str, Any]] = [
@@ -121,8 +184,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo community ready: %s" % GROUP_NAME))
         self.stdout.write("Demo accounts (password: %s):" % PASSWORD)
         for email, name, role in DEMO_ACCOUNTS:
-            label = role.label if isinstance(role, Role) else (
-                "pending request" if email.startswith("pending") else "in no group"
+            label = (
+                role.label
+                if isinstance(role, Role)
+                else ("pending request" if email.startswith("pending") else "in no group")
             )
             self.stdout.write(f"  {email:<24} {name:<22} {label}")
 
@@ -151,7 +216,7 @@ class Command(BaseCommand):
                 "rules": RULES,
                 "questions": QUESTIONS,
                 "visibility": Visibility.CLOSED,
-                "created_at": now - timezone.timedelta(days=60),
+                "created_at": now - timedelta(days=60),
             },
         )
 
@@ -166,9 +231,9 @@ class Command(BaseCommand):
                     defaults={
                         "role": role,
                         "status": MembershipStatus.ACTIVE,
-                        "requested_at": now - timezone.timedelta(days=59),
-                        "joined_at": now - timezone.timedelta(days=59),
-                        "decided_at": now - timezone.timedelta(days=59),
+                        "requested_at": now - timedelta(days=59),
+                        "joined_at": now - timedelta(days=59),
+                        "decided_at": now - timedelta(days=59),
                     },
                 )
         admin = accounts["admin@example.org"]
@@ -179,7 +244,7 @@ class Command(BaseCommand):
             group=group,
             defaults={
                 "status": MembershipStatus.PENDING,
-                "requested_at": now - timezone.timedelta(hours=5),
+                "requested_at": now - timedelta(hours=5),
                 "answers": [
                     {"question": QUESTIONS[0], "answer": "At møde nogen at gå tur med."},
                     {"question": QUESTIONS[1], "answer": "Jeg bor i Hatting og så det i avisen."},
@@ -203,9 +268,9 @@ class Command(BaseCommand):
                 defaults={
                     "role": Role.MEMBER,
                     "status": MembershipStatus.ACTIVE,
-                    "requested_at": now - timezone.timedelta(days=58 - i),
-                    "joined_at": now - timezone.timedelta(days=57 - i),
-                    "decided_at": now - timezone.timedelta(days=57 - i),
+                    "requested_at": now - timedelta(days=58 - i),
+                    "joined_at": now - timedelta(days=57 - i),
+                    "decided_at": now - timedelta(days=57 - i),
                     "decided_by": admin,
                 },
             )
@@ -237,5 +302,5 @@ class Command(BaseCommand):
                     subgroup=sub,
                     user=user,
                     status=SubGroupMembershipStatus.ACTIVE,
-                    joined_at=now - timezone.timedelta(days=30),
+                    joined_at=now - timedelta(days=30),
                 )

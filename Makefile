@@ -1,0 +1,73 @@
+# Sammen: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-fast lint messages compilemessages migrate seed serve worker beat clean chromium
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Re-install only when pyproject.toml changes: a second `make run` is fast.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e ".[test,lint]"
+	touch $@
+
+compilemessages: $(VENV)/.installed
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v0
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput -v0
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+# Embedded default: SQLite in var/, in-memory channel layer, tasks in-process.
+run: compilemessages seed
+	@echo "Sammen kører på http://localhost:$(PORT)  (stop med Ctrl+C)"
+	$(BIN)/daphne -b $(HOST) -p $(PORT) sammen.asgi:application
+
+# Debian's chromium for the browser tests; never a downloaded browser.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium gettext >/dev/null; \
+	fi
+	@command -v msgfmt >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gettext >/dev/null; }
+
+# The whole suite. With DATABASE_URL / REDIS_URL set it runs against them.
+test: $(VENV)/.installed-test chromium compilemessages
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(PY) tools/check_translations.py
+
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l da -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-obsolete
+
+# Production processes, by hand (see docs/operations.md).
+serve: $(VENV)/.installed
+	$(BIN)/daphne -b $(HOST) -p $(PORT) sammen.asgi:application
+
+worker: $(VENV)/.installed
+	$(BIN)/celery -A sammen worker --loglevel=info
+
+beat: $(VENV)/.installed
+	$(BIN)/celery -A sammen beat --loglevel=info
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,50 @@
+"""The production topology as plain processes: two Daphne web processes and a
+Celery worker on PostgreSQL and Redis (what docker-compose.yml starts)."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from .conftest import BIN
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def test_two_daphne_processes_answer_health_with_database_and_redis(daphne: object) -> None:
+    for base in (daphne(), daphne()):  # type: ignore[operator]
+        with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
+            assert response.status == 200
+            assert json.loads(response.read()) == {"database": "ok", "redis": "ok"}
+
+
+def test_group_created_in_test_is_served_by_a_daphne_process(daphne: object) -> None:
+    from accounts.models import User
+    from groups import services
+
+    founder = User.objects.create_user(
+        email="founder@example.org", password="x-long-password", display_name="Stifter", is_staff=True
+    )
+    services.group_create(actor=founder, name="Havefolket", description="Vi dyrker grøntsager.")
+    base = daphne()  # type: ignore[operator]
+    with urllib.request.urlopen(base + "/groups/havefolket/", timeout=5) as response:
+        body = response.read().decode()
+    assert "Havefolket" in body
+    assert "Vi dyrker grøntsager." in body
+
+
+def test_celery_worker_on_redis_runs_a_task(
+    service_env: dict[str, str], start_process: object
+) -> None:
+    start_process(  # type: ignore[operator]
+        [str(BIN / "celery"), "-A", "sammen", "worker", "--pool=solo", "--loglevel=warning"],
+        service_env,
+    )
+    from sammen.celery import app
+    from sammen.tasks import ping
+
+    app.conf.task_always_eager = False
+    result = ping.delay()
+    assert result.get(timeout=30) == "pong"
