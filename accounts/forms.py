@@ -28,8 +28,7 @@ class SignupExtraForm(forms.Form):
         return name
 
     def signup(self, request: HttpRequest, user: User) -> None:
-        # allauth saves the user afterwards; this only fills in the field.
-        user.display_name = self.cleaned_data["display_name"]
+        """allauth's hook; AccountAdapter.save_user already stored the name."""
 
 
 class ProfileForm(forms.ModelForm):

@@ -32,10 +32,14 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.group_id = group.pk
-        self.channel_groups = [group_channel_name(group.pk), user_channel_name(user.pk)]
+        await self._join_channels(user)
+        await self.accept()
+
+    async def _join_channels(self, user: Any) -> None:
+        assert self.group_id is not None
+        self.channel_groups = [group_channel_name(self.group_id), user_channel_name(user.pk)]
         for name in self.channel_groups:
             await self.channel_layer.group_add(name, self.channel_name)
-        await self.accept()
 
     async def disconnect(self, code: int) -> None:
         for name in getattr(self, "channel_groups", []):

@@ -99,6 +99,8 @@ class Membership(models.Model):
     invite = models.ForeignKey(
         "Invite", null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
     )
+    # Set by moderation: until then the member can read but not post, comment or react.
+    muted_until = models.DateTimeField(_("kan ikke skrive indtil"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("medlemskab")
@@ -118,6 +120,10 @@ class Membership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == MembershipStatus.ACTIVE
+
+    @property
+    def is_muted(self) -> bool:
+        return self.muted_until is not None and self.muted_until > timezone.now()
 
 
 class Invite(models.Model):

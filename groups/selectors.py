@@ -164,7 +164,13 @@ def home_for(user: User) -> dict[str, Any]:
             member_count=Count(
                 "group__memberships",
                 filter=Q(group__memberships__status=MembershipStatus.ACTIVE),
-            )
+                distinct=True,
+            ),
+            waiting_count=Count(
+                "group__memberships",
+                filter=Q(group__memberships__status=MembershipStatus.PENDING),
+                distinct=True,
+            ),
         )
         .order_by("group__name")
     )

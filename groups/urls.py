@@ -33,6 +33,7 @@ urlpatterns = [
         views.invite_revoke,
         name="invite-revoke",
     ),
+    path("<slug:group_slug>/subgroups/", views.group_subgroups, name="group-subgroups"),
     path("<slug:group_slug>/subgroups/new/", views.subgroup_create, name="subgroup-create"),
     path(
         "<slug:group_slug>/subgroups/<slug:subgroup_slug>/",

@@ -40,7 +40,13 @@ def _error(request: HttpRequest, exc: ValidationError) -> None:
 
 
 def _group_context(request: HttpRequest, group: Any, **extra: Any) -> dict[str, Any]:
-    return {"group": group, "can": perms.group_capabilities(request.user, group), **extra}
+    can = perms.group_capabilities(request.user, group)
+    context: dict[str, Any] = {"group": group, "can": can}
+    if can["can_manage_members"]:
+        # The badge on the "Anmodninger" tab, on every page an administrator sees.
+        context["pending_count"] = selectors.group_pending_requests(group=group).count()
+    context.update(extra)
+    return context
 
 
 # --- home and discovery ---------------------------------------------------------
@@ -104,25 +110,67 @@ def group_create(request: HttpRequest) -> HttpResponse:
 
 def group_detail(request: HttpRequest, group_slug: str) -> HttpResponse:
     group = selectors.group_get_for_face(viewer=request.user, group_slug=group_slug)
-    context = _group_context(
-        request,
-        group,
-        member_count=selectors.active_member_count(group),
-        admin_names=selectors.group_admin_names(group),
-        membership=perms.membership_for(request.user, group),
-    )
     if not perms.can_view_content(request.user, group):
-        return render(request, "groups/group_public.html", context)
-    context.update(
-        subgroups=selectors.group_subgroups(viewer=request.user, group=group),
-        staff_members=selectors.group_staff_members(group=group),
-        pending_count=(
-            selectors.group_pending_requests(group=group).count()
-            if perms.can_manage_members(request.user, group)
-            else 0
+        return render(
+            request,
+            "groups/group_public.html",
+            _group_context(
+                request,
+                group,
+                member_count=selectors.active_member_count(group),
+                admin_names=selectors.group_admin_names(group),
+                membership=perms.membership_for(request.user, group),
+            ),
+        )
+    return render_place(request, group, None)
+
+
+def render_place(
+    request: HttpRequest,
+    group: Any,
+    subgroup: Any,
+    *,
+    post_form: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The member's view of a group or sub-group: its feed, with what is
+    around it. The posts app renders through this when a post form fails."""
+    from posts.views import feed_context  # posts builds on groups, not the reverse
+
+    if subgroup is not None and not perms.can_view_subgroup_members(request.user, subgroup):
+        return _subgroup_face(request, subgroup)
+    feed = feed_context(request, group, subgroup)
+    if post_form is not None:
+        feed["post_form"] = post_form
+    if subgroup is None:
+        context = _group_context(
+            request,
+            group,
+            member_count=selectors.active_member_count(group),
+            admin_names=selectors.group_admin_names(group),
+            subgroups=selectors.group_subgroups(viewer=request.user, group=group),
+            staff_members=selectors.group_staff_members(group=group),
+            **feed,
+        )
+        return render(request, "groups/group_detail.html", context, status=status)
+    return render(
+        request,
+        "groups/subgroup_detail.html",
+        _subgroup_details(request, subgroup, **feed),
+        status=status,
+    )
+
+
+@login_required
+def group_subgroups(request: HttpRequest, group_slug: str) -> HttpResponse:
+    group = selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    return render(
+        request,
+        "groups/group_subgroups.html",
+        _group_context(
+            request, group, subgroups=selectors.group_subgroups(viewer=request.user, group=group)
         ),
     )
-    return render(request, "groups/group_detail.html", context)
 
 
 def group_rules(request: HttpRequest, group_slug: str) -> HttpResponse:
@@ -498,28 +546,35 @@ def _subgroup_context(request: HttpRequest, sub: Any, **extra: Any) -> dict[str,
     )
 
 
-@login_required
-def subgroup_detail(request: HttpRequest, group_slug: str, subgroup_slug: str) -> HttpResponse:
-    group = selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
-    sub = selectors.subgroup_get(viewer=request.user, group=group, subgroup_slug=subgroup_slug)
+def _subgroup_details(request: HttpRequest, sub: Any, **extra: Any) -> dict[str, Any]:
     active_count = selectors.subgroup_active_count(sub)
     my = perms.subgroup_membership_for(request.user, sub)
     can_see_members = perms.can_view_subgroup_members(request.user, sub)
     can_manage = perms.can_manage_subgroup(request.user, sub)
-    return render(
+    return _subgroup_context(
         request,
-        "groups/subgroup_detail.html",
-        _subgroup_context(
-            request,
-            sub,
-            active_count=active_count,
-            is_full=sub.member_cap is not None and active_count >= sub.member_cap,
-            my_membership=my,
-            is_pending=my is not None and my.status == SubGroupMembershipStatus.PENDING,
-            members=selectors.subgroup_members(subgroup=sub) if can_see_members else [],
-            pending=selectors.subgroup_pending(subgroup=sub) if can_manage else [],
-        ),
+        sub,
+        active_count=active_count,
+        is_full=sub.member_cap is not None and active_count >= sub.member_cap,
+        my_membership=my,
+        is_pending=my is not None and my.status == SubGroupMembershipStatus.PENDING,
+        members=selectors.subgroup_members(subgroup=sub) if can_see_members else [],
+        pending=selectors.subgroup_pending(subgroup=sub) if can_manage else [],
+        **extra,
     )
+
+
+def _subgroup_face(request: HttpRequest, sub: Any) -> HttpResponse:
+    """What a group member who is not in the sub-group sees: what it is and
+    how to join; never its members or posts."""
+    return render(request, "groups/subgroup_detail.html", _subgroup_details(request, sub))
+
+
+@login_required
+def subgroup_detail(request: HttpRequest, group_slug: str, subgroup_slug: str) -> HttpResponse:
+    group = selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    sub = selectors.subgroup_get(viewer=request.user, group=group, subgroup_slug=subgroup_slug)
+    return render_place(request, group, sub)
 
 
 @login_required

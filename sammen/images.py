@@ -19,8 +19,12 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# HEIC is what iPhones send; pillow-heif teaches Pillow to read it.
+register_heif_opener()
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF"}
 
 
 def process_image(
@@ -28,6 +32,17 @@ def process_image(
 ) -> ContentFile[bytes]:
     """Return a cleaned JPEG (or PNG when it has transparency) no larger than
     `max_side` pixels on its longest side, or raise ValidationError in Danish."""
+    return encode_image(load_image(upload), max_side=max_side, square=square)
+
+
+def process_photo(upload: UploadedFile) -> tuple[ContentFile[bytes], ContentFile[bytes]]:
+    """A post photo: a display size (1600 px) and a thumbnail (480 px)."""
+    image = load_image(upload)
+    return encode_image(image, max_side=1600), encode_image(image, max_side=480)
+
+
+def load_image(upload: UploadedFile) -> Image.Image:
+    """Open, bound, fully decode and orient an upload, or raise ValidationError."""
     if upload.size and upload.size > settings.SAMMEN_MAX_IMAGE_BYTES:
         raise ValidationError(
             _("Billedet er for stort. Det må højst fylde %(mb)d MB.")
@@ -42,7 +57,10 @@ def process_image(
             with Image.open(upload) as probe:
                 if probe.format not in ALLOWED_FORMATS:
                     raise ValidationError(
-                        _("Filen er ikke et billede, vi kan bruge. Brug JPEG, PNG eller WebP."),
+                        _(
+                            "Filen er ikke et billede, vi kan bruge. "
+                            "Brug JPEG, PNG, WebP eller HEIC."
+                        ),
                         code="bad_format",
                     )
                 width, height = probe.size
@@ -55,9 +73,14 @@ def process_image(
                 image = ImageOps.exif_transpose(probe)
     except ValidationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
-            _("Filen er ikke et billede, vi kan bruge. Brug JPEG, PNG eller WebP."),
+            _("Billedet har for mange pixels. Brug et mindre billede."),
+            code="too_many_pixels",
+        ) from None
+    except UnidentifiedImageError:
+        raise ValidationError(
+            _("Filen er ikke et billede, vi kan bruge. Brug JPEG, PNG, WebP eller HEIC."),
             code="bad_format",
         ) from None
     except (OSError, SyntaxError, ValueError):
@@ -66,9 +89,15 @@ def process_image(
             code="broken",
         ) from None
 
+    return image
+
+
+def encode_image(image: Image.Image, *, max_side: int, square: bool = False) -> ContentFile[bytes]:
+    """Re-encode only the pixels, scaled down to `max_side`."""
     if square:
         image = ImageOps.fit(image, (max_side, max_side), Image.Resampling.LANCZOS)
     else:
+        image = image.copy()
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
 
     has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)

@@ -1,7 +1,9 @@
 from django.urls import path
 
-from groups.consumers import GroupConsumer
+from posts.consumers import LiveConsumer
 
 websocket_urlpatterns = [
-    path("ws/groups/<slug:group_slug>/", GroupConsumer.as_asgi()),
+    path("ws/groups/<slug:group_slug>/", LiveConsumer.as_asgi()),
+    path("ws/groups/<slug:group_slug>/subgroups/<slug:subgroup_slug>/", LiveConsumer.as_asgi()),
+    path("ws/groups/<slug:group_slug>/posts/<int:post_id>/", LiveConsumer.as_asgi()),
 ]

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from groups.management.commands._demo_content import seed_content
 from groups.models import (
     Group,
     JoinPolicy,
@@ -304,3 +305,11 @@ class Command(BaseCommand):
                     status=SubGroupMembershipStatus.ACTIVE,
                     joined_at=now - timedelta(days=30),
                 )
+
+        seed_content(
+            group=group,
+            staff=[admin, accounts["staff@example.org"], accounts["moderator@example.org"]],
+            members=[accounts["member@example.org"], *members],
+            subgroups={s.slug: s for s in SubGroup.objects.filter(group=group)},
+            knitter=accounts["member@example.org"],
+        )

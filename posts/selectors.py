@@ -1,0 +1,244 @@
+"""Reads for feeds and post pages, in a fixed number of queries whatever the
+number of posts, comments, reactions and photos."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.dateparse import parse_datetime
+
+from groups import permissions as group_perms
+from groups.models import Group, Role, SubGroup
+from posts import permissions as perms
+from posts.models import (
+    REACTION_EMOJI,
+    Comment,
+    ContentState,
+    FeedEvent,
+    Post,
+    PostImage,
+    Reaction,
+    ReactionKind,
+)
+
+PAGE_SIZE = 20
+FEED_COMMENTS = 3
+
+
+@dataclass
+class FeedPage:
+    pinned: list[Post]
+    posts: list[Post]
+    next_cursor: str | None
+    last_event_id: int
+
+
+@dataclass
+class ReactionSummary:
+    total: int = 0
+    by_kind: list[tuple[str, str, str, int]] = field(default_factory=list)  # kind, emoji, label, n
+    mine: str | None = None
+
+
+def _visible_filter(viewer: Any, group: Group) -> Q:
+    """Visible items, plus the viewer's own pending or hidden ones; moderators
+    see pending and hidden items too."""
+    q = Q(state=ContentState.VISIBLE)
+    if group_perms.role_in(viewer, group) in (Role.ADMIN, Role.MODERATOR):
+        q |= Q(state__in=[ContentState.PENDING, ContentState.HIDDEN])
+    elif getattr(viewer, "pk", None):
+        q |= Q(state__in=[ContentState.PENDING, ContentState.HIDDEN], author_id=viewer.pk)
+    return q
+
+
+def encode_cursor(post: Post) -> str:
+    return f"{post.created_at.isoformat()}_{post.pk}"
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    if not cursor or "_" not in cursor:
+        return None
+    stamp, _sep, pk = cursor.rpartition("_")
+    when = parse_datetime(stamp.replace(" ", "+"))
+    if when is None or not pk.isdigit():
+        return None
+    return when, int(pk)
+
+
+def _post_queryset(viewer: Any, group: Group) -> QuerySet[Post]:
+    return (
+        Post.objects.filter(_visible_filter(viewer, group))
+        .select_related("author", "group", "subgroup")
+        .prefetch_related(Prefetch("images", queryset=PostImage.objects.order_by("position", "id")))
+    )
+
+
+def _attach(viewer: Any, posts: list[Post], *, all_comments: bool) -> None:
+    """Comments, reaction summaries and capabilities for a list of posts, in a
+    constant number of queries."""
+    if not posts:
+        return
+    group = posts[0].group
+    ids = [p.pk for p in posts]
+    comments = list(
+        Comment.objects.filter(_visible_filter(viewer, group), post_id__in=ids)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+    comment_ids = [c.pk for c in comments]
+    post_counts: dict[int, dict[str, int]] = defaultdict(dict)
+    comment_counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in (
+        Reaction.objects.filter(Q(post_id__in=ids) | Q(comment_id__in=comment_ids))
+        .values("post_id", "comment_id", "kind")
+        .annotate(n=Count("id"))
+    ):
+        if row["post_id"]:
+            post_counts[row["post_id"]][row["kind"]] = row["n"]
+        else:
+            comment_counts[row["comment_id"]][row["kind"]] = row["n"]
+    mine_post: dict[int, str] = {}
+    mine_comment: dict[int, str] = {}
+    if getattr(viewer, "pk", None):
+        for row in Reaction.objects.filter(
+            Q(post_id__in=ids) | Q(comment_id__in=comment_ids), user_id=viewer.pk
+        ).values("post_id", "comment_id", "kind"):
+            if row["post_id"]:
+                mine_post[row["post_id"]] = row["kind"]
+            else:
+                mine_comment[row["comment_id"]] = row["kind"]
+
+    by_post: dict[int, list[Comment]] = defaultdict(list)
+    replies: dict[int, list[Comment]] = defaultdict(list)
+    for c in comments:
+        c.reactions_summary = _summary(comment_counts.get(c.pk, {}), mine_comment.get(c.pk))  # type: ignore[attr-defined]
+        if c.parent_id:
+            replies[c.parent_id].append(c)
+        else:
+            by_post[c.post_id].append(c)
+    for c in comments:
+        c.thread_replies = replies.get(c.pk, [])  # type: ignore[attr-defined]
+
+    for p in posts:
+        top = by_post.get(p.pk, [])
+        p.thread = top if all_comments else top[-FEED_COMMENTS:]  # type: ignore[attr-defined]
+        p.hidden_comment_count = max(0, len(top) - len(p.thread))  # type: ignore[attr-defined]
+        p.reactions_summary = _summary(post_counts.get(p.pk, {}), mine_post.get(p.pk))  # type: ignore[attr-defined]
+        p.can = perms.post_capabilities(viewer, p)  # type: ignore[attr-defined]
+        for c in top + [r for t in top for r in replies.get(t.pk, [])]:
+            c.post = p  # share the loaded post: no query per comment
+            c.can = {  # type: ignore[attr-defined]
+                "edit": perms.can_edit_comment(viewer, c),
+                "delete": perms.can_delete_comment(viewer, c),
+                "reply": p.can["comment"],  # type: ignore[attr-defined]
+                "react": p.can["react"],  # type: ignore[attr-defined]
+            }
+
+
+def _summary(counts: dict[str, int], mine: str | None) -> ReactionSummary:
+    s = ReactionSummary(mine=mine)
+    for kind in ReactionKind:
+        n = counts.get(kind.value, 0)
+        if n:
+            s.by_kind.append((kind.value, REACTION_EMOJI[kind], str(kind.label), n))
+            s.total += n
+    return s
+
+
+def last_event_id(group: Group) -> int:
+    return (
+        FeedEvent.objects.filter(group=group).order_by("-id").values_list("id", flat=True).first()
+        or 0
+    )
+
+
+def feed(
+    *,
+    viewer: Any,
+    group: Group,
+    subgroup: SubGroup | None = None,
+    theme: str = "",
+    cursor: str | None = None,
+    page_size: int = PAGE_SIZE,
+) -> FeedPage:
+    """A group's (or sub-group's) feed: pinned posts first on the first page,
+    then newest first. Keyset pagination by (created_at, id), so posts that
+    arrive while someone reads do not shift the next page."""
+    perms.require_read_place(viewer, group, subgroup)
+    event_id = last_event_id(group)
+    qs = _post_queryset(viewer, group).filter(group=group, subgroup=subgroup)
+    if theme:
+        qs = qs.filter(theme=theme)
+    position = decode_cursor(cursor)
+    pinned: list[Post] = []
+    if position is None and subgroup is None:
+        pinned = list(qs.filter(pinned=True).order_by("-created_at", "-id")[:5])
+    rest = qs.filter(pinned=False) if subgroup is None else qs
+    if position is not None:
+        when, pk = position
+        rest = rest.filter(Q(created_at__lt=when) | Q(created_at=when, id__lt=pk))
+    page = list(rest.order_by("-created_at", "-id")[: page_size + 1])
+    next_cursor = encode_cursor(page[page_size - 1]) if len(page) > page_size else None
+    page = page[:page_size]
+    _attach(viewer, pinned + page, all_comments=False)
+    return FeedPage(pinned=pinned, posts=page, next_cursor=next_cursor, last_event_id=event_id)
+
+
+def post_get(*, viewer: Any, group: Group, post_id: int) -> Post:
+    post = _post_queryset(viewer, group).filter(group=group, pk=post_id).first()
+    if post is None:
+        raise Http404
+    perms.require_view_post(viewer, post)
+    return post
+
+
+def post_detail(*, viewer: Any, group: Group, post_id: int) -> Post:
+    post = post_get(viewer=viewer, group=group, post_id=post_id)
+    _attach(viewer, [post], all_comments=True)
+    return post
+
+
+def posts_for_render(*, viewer: Any, group: Group, post_ids: list[int]) -> list[Post]:
+    """Posts by id, ready to render for this viewer (used by the consumer)."""
+    posts = [
+        p
+        for p in _post_queryset(viewer, group).filter(group=group, pk__in=post_ids)
+        if perms.can_view_post(viewer, p)
+    ]
+    _attach(viewer, posts, all_comments=True)
+    return posts
+
+
+def events_after(*, group: Group, after_id: int, limit: int = 200) -> list[FeedEvent]:
+    return list(FeedEvent.objects.filter(group=group, id__gt=after_id).order_by("id")[:limit])
+
+
+def reactions_list(*, viewer: Any, post: Post, comment: Comment | None = None) -> list[Reaction]:
+    """Who reacted, and how."""
+    target = {"comment": comment} if comment is not None else {"post": post}
+    return list(
+        Reaction.objects.filter(**target).select_related("user").order_by("kind", "created_at")
+    )
+
+
+def mention_candidates(*, viewer: Any, group: Group, prefix: str, limit: int = 8) -> list[str]:
+    from groups.models import Membership, MembershipStatus
+
+    prefix = prefix.strip()[:40]
+    if not prefix:
+        return []
+    return list(
+        Membership.objects.filter(
+            group=group,
+            status=MembershipStatus.ACTIVE,
+            user__display_name__istartswith=prefix,
+        )
+        .exclude(user_id=getattr(viewer, "pk", None))
+        .order_by("user__display_name")
+        .values_list("user__display_name", flat=True)[:limit]
+    )

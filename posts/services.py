@@ -1,0 +1,413 @@
+"""Every write to posts, comments and reactions.
+
+Each service checks permission, writes in one transaction, records a
+FeedEvent row in that same transaction and publishes the event id after
+commit. Photos are decoded and re-encoded before the transaction opens; if
+the transaction fails, the files it stored are deleted, so a post is never
+stored without the photos it was sent with, nor photos without their post.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from groups import permissions as group_perms
+from groups.models import Group, Membership, MembershipStatus, SubGroup
+from posts import permissions as perms
+from posts.models import (
+    ALT_MAX_LENGTH,
+    BODY_MAX_LENGTH,
+    COMMENT_MAX_LENGTH,
+    MAX_IMAGES,
+    Comment,
+    CommentRevision,
+    ContentState,
+    FeedEvent,
+    Mention,
+    Post,
+    PostImage,
+    PostRevision,
+    Reaction,
+    ReactionKind,
+    Theme,
+)
+from posts.rendering import render_markdown
+from sammen.events import group_channel_name, publish
+from sammen.images import process_photo
+
+
+@dataclass
+class PhotoUpload:
+    file: UploadedFile
+    alt_text: str = ""
+
+
+# --- helpers ---------------------------------------------------------------------
+
+
+def _clean_body(body: str, *, max_length: int, what: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(_("Skriv noget, før du sender %(what)s.") % {"what": what})
+    if len(body) > max_length:
+        raise ValidationError(
+            _("Teksten er for lang: %(n)d tegn. Der må højst være %(max)d.")
+            % {"n": len(body), "max": max_length}
+        )
+    return body
+
+
+def _clean_theme(theme: str) -> str:
+    theme = theme or ""
+    if theme and theme not in Theme.values:
+        raise ValidationError(_("Vælg et af temaerne Aktiv, Sammen eller Meningsfuld."))
+    return theme
+
+
+def record_event(
+    *,
+    kind: str,
+    group: Group,
+    subgroup_id: int | None,
+    post: Post | None = None,
+    comment: Comment | None = None,
+) -> FeedEvent:
+    """Write the durable event row; signal its id to live pages after commit."""
+    event = FeedEvent.objects.create(
+        kind=kind,
+        group=group,
+        subgroup_id=subgroup_id,
+        post=post,
+        comment=comment,
+        post_ref=post.pk if post is not None else None,
+        comment_ref=comment.pk if comment is not None else None,
+    )
+    publish(group_channel_name(group.pk), kind, event_id=event.pk)
+    return event
+
+
+_MENTION_START = re.compile(r"(?<![\w@])@(?=\w)")
+
+
+def _find_mentions(text: str, group: Group, exclude_id: int | None) -> list[int]:
+    """Members named after an @ (display names may hold spaces: the longest
+    name that the text continues with wins)."""
+    if "@" not in text:
+        return []
+    members = list(
+        Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE)
+        .exclude(user_id=exclude_id)
+        .values_list("user_id", "user__display_name")
+    )
+    by_length = sorted(members, key=lambda m: len(m[1]), reverse=True)
+    found: list[int] = []
+    lowered = text.casefold()
+    for match in _MENTION_START.finditer(text):
+        rest = lowered[match.end() :]
+        for user_id, name in by_length:
+            n = name.casefold()
+            if n and rest.startswith(n) and (len(rest) == len(n) or not rest[len(n)].isalnum()):
+                if user_id not in found:
+                    found.append(user_id)
+                break
+    return found
+
+
+def _store_mentions(text: str, post: Post, comment: Comment | None, author_id: int) -> None:
+    for user_id in _find_mentions(text, post.group, author_id):
+        Mention.objects.get_or_create(user_id=user_id, post=post, comment=comment)
+
+
+# --- posts -----------------------------------------------------------------------
+
+
+def post_create(
+    *,
+    actor: User,
+    group: Group,
+    subgroup: SubGroup | None = None,
+    body: str,
+    theme: str = "",
+    photos: Sequence[PhotoUpload] = (),
+    pinned: bool = False,
+    state: str = ContentState.VISIBLE,
+    created_at: Any = None,
+) -> Post:
+    """Publish a post in a group or one of its sub-groups."""
+    group_perms.forget_memberships(actor)
+    perms.require_write_place(actor, group, subgroup)
+    body = _clean_body(body, max_length=BODY_MAX_LENGTH, what=_("opslaget"))
+    theme = _clean_theme(theme)
+    if pinned and not (perms.can_pin(actor, group) and subgroup is None):
+        raise PermissionDenied
+    if len(photos) > MAX_IMAGES:
+        raise ValidationError(
+            _("Du kan højst vedhæfte %(n)d billeder til et opslag.") % {"n": MAX_IMAGES}
+        )
+    processed = []
+    for photo in photos:
+        alt = (photo.alt_text or "").strip()
+        if len(alt) > ALT_MAX_LENGTH:
+            raise ValidationError(
+                _("En billedbeskrivelse må højst være %(n)d tegn.") % {"n": ALT_MAX_LENGTH}
+            )
+        try:
+            display, thumb = process_photo(photo.file)
+        except ValidationError as exc:
+            name = getattr(photo.file, "name", "") or _("billedet")
+            raise ValidationError(
+                _("%(name)s: %(error)s") % {"name": name, "error": " ".join(exc.messages)}
+            ) from None
+        processed.append((display, thumb, alt))
+
+    stored: list[Any] = []
+    try:
+        with transaction.atomic():
+            post = Post.objects.create(
+                group=group,
+                subgroup=subgroup,
+                author=actor,
+                body=body,
+                body_html=render_markdown(body),
+                theme=theme,
+                pinned=pinned,
+                state=state,
+                created_at=created_at or timezone.now(),
+            )
+            for position, (display, thumb, alt) in enumerate(processed):
+                image = PostImage(post=post, alt_text=alt, position=position)
+                image.image.save(display.name, display, save=False)
+                stored.append(image.image)
+                image.thumbnail.save(thumb.name, thumb, save=False)
+                stored.append(image.thumbnail)
+                image.save()
+            _store_mentions(body, post, None, actor.pk)
+            if state == ContentState.VISIBLE:
+                record_event(
+                    kind="post.created", group=group, subgroup_id=post.subgroup_id, post=post
+                )
+    except Exception:
+        for f in stored:
+            f.storage.delete(f.name)
+        raise
+    return post
+
+
+def post_update(*, actor: User, post: Post, body: str, theme: str) -> Post:
+    """The author edits a post; the earlier text is kept as a revision."""
+    group_perms.forget_memberships(actor)
+    perms.require_view_post(actor, post)
+    perms.require_write_place(actor, post.group, post.subgroup)
+    if not perms.can_edit_post(actor, post):
+        raise PermissionDenied
+    body = _clean_body(body, max_length=BODY_MAX_LENGTH, what=_("opslaget"))
+    theme = _clean_theme(theme)
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        if locked.state == ContentState.REMOVED:
+            raise ValidationError(_("Opslaget er slettet."))
+        if locked.body == body and locked.theme == theme:
+            return locked
+        if locked.body != body:
+            PostRevision.objects.create(post=locked, body=locked.body, edited_by=actor)
+        locked.body = body
+        locked.body_html = render_markdown(body)
+        locked.theme = theme
+        locked.edited_at = timezone.now()
+        locked.save(update_fields=["body", "body_html", "theme", "edited_at"])
+        _store_mentions(body, locked, None, actor.pk)
+        if locked.state == ContentState.VISIBLE:
+            record_event(
+                kind="post.updated", group=locked.group, subgroup_id=locked.subgroup_id, post=locked
+            )
+    return locked
+
+
+def post_delete(*, actor: User, post: Post) -> None:
+    """The author or a moderator deletes a post. The row stays (state
+    removed) so moderation history and live pages can refer to it."""
+    group_perms.forget_memberships(actor)
+    perms.require_view_post(actor, post)
+    if not perms.can_delete_post(actor, post):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        if locked.state == ContentState.REMOVED:
+            return
+        locked.state = ContentState.REMOVED
+        locked.pinned = False
+        locked.save(update_fields=["state", "pinned"])
+        record_event(
+            kind="post.deleted", group=locked.group, subgroup_id=locked.subgroup_id, post=locked
+        )
+
+
+def post_set_pinned(*, actor: User, post: Post, pinned: bool) -> Post:
+    """Administrators and staff pin announcements to the top of the group feed."""
+    group_perms.forget_memberships(actor)
+    perms.require_view_post(actor, post)
+    if not perms.can_pin(actor, post.group) or post.subgroup_id is not None:
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        if locked.pinned != pinned:
+            locked.pinned = pinned
+            locked.save(update_fields=["pinned"])
+            record_event(kind="post.updated", group=locked.group, subgroup_id=None, post=locked)
+    return locked
+
+
+# --- comments --------------------------------------------------------------------
+
+
+def comment_create(*, actor: User, post: Post, body: str, parent_id: int | None = None) -> Comment:
+    """Comment on a post, or reply to a top-level comment (one level deep)."""
+    group_perms.forget_memberships(actor)
+    perms.require_comment(actor, post)
+    body = _clean_body(body, max_length=COMMENT_MAX_LENGTH, what=_("kommentaren"))
+    with transaction.atomic():
+        parent = None
+        if parent_id is not None:
+            parent = Comment.objects.filter(pk=parent_id, post=post).first()
+            if parent is None or parent.state == ContentState.REMOVED:
+                raise ValidationError(_("Kommentaren, du svarer på, findes ikke længere."))
+            if parent.parent_id is not None:
+                # Replies stay one level deep: answer in the same thread.
+                parent = parent.parent
+        comment = Comment.objects.create(
+            post=post,
+            parent=parent,
+            author=actor,
+            body=body,
+            body_html=render_markdown(body),
+        )
+        Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+        _store_mentions(body, post, comment, actor.pk)
+        record_event(
+            kind="comment.created",
+            group=post.group,
+            subgroup_id=post.subgroup_id,
+            post=post,
+            comment=comment,
+        )
+    return comment
+
+
+def comment_update(*, actor: User, comment: Comment, body: str) -> Comment:
+    group_perms.forget_memberships(actor)
+    perms.require_view_post(actor, comment.post)
+    if not perms.can_edit_comment(actor, comment):
+        raise PermissionDenied
+    body = _clean_body(body, max_length=COMMENT_MAX_LENGTH, what=_("kommentaren"))
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().select_related("post").get(pk=comment.pk)
+        if locked.state == ContentState.REMOVED:
+            raise ValidationError(_("Kommentaren er slettet."))
+        if locked.body == body:
+            return locked
+        CommentRevision.objects.create(comment=locked, body=locked.body, edited_by=actor)
+        locked.body = body
+        locked.body_html = render_markdown(body)
+        locked.edited_at = timezone.now()
+        locked.save(update_fields=["body", "body_html", "edited_at"])
+        _store_mentions(body, locked.post, locked, actor.pk)
+        record_event(
+            kind="comment.updated",
+            group=locked.post.group,
+            subgroup_id=locked.post.subgroup_id,
+            post=locked.post,
+            comment=locked,
+        )
+    return locked
+
+
+def comment_delete(*, actor: User, comment: Comment) -> None:
+    group_perms.forget_memberships(actor)
+    perms.require_view_post(actor, comment.post)
+    if not perms.can_delete_comment(actor, comment):
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().select_related("post").get(pk=comment.pk)
+        if locked.state == ContentState.REMOVED:
+            return
+        was_visible = locked.state == ContentState.VISIBLE
+        locked.state = ContentState.REMOVED
+        locked.save(update_fields=["state"])
+        if was_visible:
+            Post.objects.filter(pk=locked.post_id, comment_count__gt=0).update(
+                comment_count=F("comment_count") - 1
+            )
+        record_event(
+            kind="comment.deleted",
+            group=locked.post.group,
+            subgroup_id=locked.post.subgroup_id,
+            post=locked.post,
+            comment=locked,
+        )
+
+
+# --- reactions -------------------------------------------------------------------
+
+
+def reaction_set(
+    *, actor: User, post: Post, kind: str | None, comment: Comment | None = None
+) -> Reaction | None:
+    """Set, change or (kind=None) remove the actor's reaction on a post or on
+    one of its comments."""
+    group_perms.forget_memberships(actor)
+    perms.require_view_post(actor, post)
+    perms.require_write_place(actor, post.group, post.subgroup)
+    if kind is not None and kind not in ReactionKind.values:
+        raise ValidationError(_("Ukendt reaktion."))
+    if comment is not None and (
+        comment.post_id != post.pk or comment.state != ContentState.VISIBLE
+    ):
+        raise ValidationError(_("Kommentaren findes ikke længere."))
+    if post.state != ContentState.VISIBLE:
+        raise ValidationError(_("Du kan ikke reagere på et opslag, der afventer gennemgang."))
+    target: dict[str, Any] = {"comment": comment} if comment is not None else {"post": post}
+    counter_model: Any = Comment if comment is not None else Post
+    counter_pk = comment.pk if comment is not None else post.pk
+    with transaction.atomic():
+        # Lock the item so two clicks from the same person cannot both insert.
+        counter_model.objects.select_for_update().filter(pk=counter_pk).first()
+        existing = Reaction.objects.filter(user=actor, **target).first()
+        result: Reaction | None
+        if kind is None:
+            if existing is None:
+                return None
+            existing.delete()
+            counter_model.objects.filter(pk=counter_pk, reaction_count__gt=0).update(
+                reaction_count=F("reaction_count") - 1
+            )
+            result = None
+        elif existing is None:
+            result = Reaction.objects.create(user=actor, kind=kind, **target)
+            counter_model.objects.filter(pk=counter_pk).update(
+                reaction_count=F("reaction_count") + 1
+            )
+        elif existing.kind != kind:
+            existing.kind = kind
+            existing.save(update_fields=["kind"])
+            result = existing
+        else:
+            return existing
+        record_event(
+            kind="reaction.changed",
+            group=post.group,
+            subgroup_id=post.subgroup_id,
+            post=post,
+            comment=comment,
+        )
+    return result

@@ -1,0 +1,323 @@
+"""Feed, post page, and every write as a plain form POST (htmx enhances them:
+an htmx request gets 204 and the change arrives over the socket, like it does
+for everyone else watching)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from groups import permissions as group_perms
+from groups import selectors as group_selectors
+from posts import permissions as perms
+from posts import selectors, services
+from posts.forms import CommentForm, PostEditForm, PostForm
+from posts.models import Comment, ReactionKind, Theme
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _place(request: HttpRequest, group_slug: str, subgroup_slug: str | None) -> tuple[Any, Any]:
+    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    subgroup = None
+    if subgroup_slug is not None:
+        subgroup = group_selectors.subgroup_get(
+            viewer=request.user, group=group, subgroup_slug=subgroup_slug
+        )
+    perms.require_read_place(request.user, group, subgroup)
+    return group, subgroup
+
+
+def feed_context(request: HttpRequest, group: Any, subgroup: Any = None) -> dict[str, Any]:
+    """What the group and sub-group pages need to show a feed (used by the
+    groups app's views, which own those pages)."""
+    theme = request.GET.get("tema", "")
+    if theme not in Theme.values:
+        theme = ""
+    page = selectors.feed(
+        viewer=request.user,
+        group=group,
+        subgroup=subgroup,
+        theme=theme,
+        cursor=request.GET.get("før"),
+    )
+    can_write = perms.can_write_place(request.user, group, subgroup)
+    return {
+        "feed": page,
+        "theme": theme,
+        "themes": Theme.choices,
+        "reaction_kinds": ReactionKind.choices,
+        "post_form": PostForm(can_pin=perms.can_pin(request.user, group) and subgroup is None)
+        if can_write
+        else None,
+        "muted_until": perms.muted_until(request.user, group),
+        "socket_path": (
+            f"/ws/groups/{group.slug}/subgroups/{subgroup.slug}/"
+            if subgroup is not None
+            else f"/ws/groups/{group.slug}/"
+        )
+        + (f"?tema={theme}" if theme else ""),
+    }
+
+
+def _redirect_place(group: Any, subgroup: Any) -> HttpResponse:
+    return redirect(subgroup if subgroup is not None else group)
+
+
+@login_required
+@require_POST
+def post_create(
+    request: HttpRequest, group_slug: str, subgroup_slug: str | None = None
+) -> HttpResponse:
+    group, subgroup = _place(request, group_slug, subgroup_slug)
+    form = PostForm(
+        request.POST,
+        request.FILES,
+        can_pin=perms.can_pin(request.user, group) and subgroup is None,
+    )
+    if form.is_valid():
+        try:
+            services.post_create(
+                actor=request.user,  # type: ignore[arg-type]
+                group=group,
+                subgroup=subgroup,
+                body=form.cleaned_data["body"],
+                theme=form.cleaned_data.get("theme") or "",
+                photos=form.photo_uploads(),
+                pinned=bool(form.cleaned_data.get("pinned")),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Dit opslag er delt."))
+            return _redirect_place(group, subgroup)
+    # Show the form again with its errors and the text the person wrote.
+    from groups.views import render_place  # the page lives in groups
+
+    return render_place(request, group, subgroup, post_form=form, status=400)
+
+
+@login_required
+def post_detail(request: HttpRequest, group_slug: str, post_id: int) -> HttpResponse:
+    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    post = selectors.post_detail(viewer=request.user, group=group, post_id=post_id)
+    return render(
+        request,
+        "posts/post_detail.html",
+        {
+            "group": group,
+            "post": post,
+            "can": group_perms.group_capabilities(request.user, group),
+            "reaction_kinds": ReactionKind.choices,
+            "comment_form": CommentForm(),
+            "last_event_id": selectors.last_event_id(group),
+            "socket_path": f"/ws/groups/{group.slug}/posts/{post.pk}/",
+            "revisions": post.revisions.select_related("edited_by")[:20] if post.edited_at else [],
+        },
+    )
+
+
+@login_required
+def post_edit(request: HttpRequest, group_slug: str, post_id: int) -> HttpResponse:
+    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    post = selectors.post_get(viewer=request.user, group=group, post_id=post_id)
+    if not perms.can_edit_post(request.user, post):
+        raise PermissionDenied
+    form = PostEditForm(request.POST or None, initial={"body": post.body, "theme": post.theme})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_update(
+                actor=request.user,  # type: ignore[arg-type]
+                post=post,
+                body=form.cleaned_data["body"],
+                theme=form.cleaned_data.get("theme") or "",
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Opslaget er gemt."))
+            return redirect(post)
+    return render(request, "posts/post_edit.html", {"group": group, "post": post, "form": form})
+
+
+@login_required
+def post_delete(request: HttpRequest, group_slug: str, post_id: int) -> HttpResponse:
+    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    post = selectors.post_get(viewer=request.user, group=group, post_id=post_id)
+    if not perms.can_delete_post(request.user, post):
+        raise PermissionDenied
+    if request.method == "POST":
+        services.post_delete(actor=request.user, post=post)  # type: ignore[arg-type]
+        messages.success(request, _("Opslaget er slettet."))
+        return _redirect_place(group, post.subgroup)
+    return render(request, "posts/post_delete.html", {"group": group, "post": post})
+
+
+@login_required
+@require_POST
+def post_pin(request: HttpRequest, group_slug: str, post_id: int) -> HttpResponse:
+    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    post = selectors.post_get(viewer=request.user, group=group, post_id=post_id)
+    pinned = request.POST.get("pinned") == "1"
+    services.post_set_pinned(actor=request.user, post=post, pinned=pinned)  # type: ignore[arg-type]
+    if _is_htmx(request):
+        return HttpResponse(status=204)
+    messages.success(
+        request,
+        _("Opslaget er fastgjort øverst.") if pinned else _("Opslaget er ikke længere fastgjort."),
+    )
+    return redirect(group)
+
+
+@login_required
+@require_POST
+def comment_create(request: HttpRequest, group_slug: str, post_id: int) -> HttpResponse:
+    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    post = selectors.post_get(viewer=request.user, group=group, post_id=post_id)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        error = next(iter(form.errors.values()))[0]
+        if _is_htmx(request):
+            return HttpResponse(error, status=422)
+        messages.error(request, error)
+        return redirect(post)
+    try:
+        comment = services.comment_create(
+            actor=request.user,  # type: ignore[arg-type]
+            post=post,
+            body=form.cleaned_data["body"],
+            parent_id=form.cleaned_data.get("parent"),
+        )
+    except ValidationError as exc:
+        if _is_htmx(request):
+            return HttpResponse(" ".join(exc.messages), status=422)
+        _errors(request, exc)
+        return redirect(post)
+    if _is_htmx(request):
+        return HttpResponse(status=204)
+    return redirect(f"{post.get_absolute_url()}#comment-{comment.pk}")
+
+
+def _comment(request: HttpRequest, group_slug: str, comment_id: int) -> tuple[Any, Comment]:
+    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    comment = get_object_or_404(
+        Comment.objects.select_related("post", "post__group", "post__subgroup", "author"),
+        pk=comment_id,
+        post__group=group,
+    )
+    perms.require_view_post(request.user, comment.post)
+    if not perms.can_view_comment(request.user, comment):
+        raise Http404
+    return group, comment
+
+
+@login_required
+def comment_edit(request: HttpRequest, group_slug: str, comment_id: int) -> HttpResponse:
+    group, comment = _comment(request, group_slug, comment_id)
+    if not perms.can_edit_comment(request.user, comment):
+        raise PermissionDenied
+    form = CommentForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_update(
+                actor=request.user,  # type: ignore[arg-type]
+                comment=comment,
+                body=form.cleaned_data["body"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Kommentaren er gemt."))
+            return redirect(f"{comment.post.get_absolute_url()}#comment-{comment.pk}")
+    return render(
+        request, "posts/comment_edit.html", {"group": group, "comment": comment, "form": form}
+    )
+
+
+@login_required
+def comment_delete(request: HttpRequest, group_slug: str, comment_id: int) -> HttpResponse:
+    group, comment = _comment(request, group_slug, comment_id)
+    if not perms.can_delete_comment(request.user, comment):
+        raise PermissionDenied
+    if request.method == "POST":
+        services.comment_delete(actor=request.user, comment=comment)  # type: ignore[arg-type]
+        if _is_htmx(request):
+            return HttpResponse(status=204)
+        messages.success(request, _("Kommentaren er slettet."))
+        return redirect(comment.post)
+    return render(request, "posts/comment_delete.html", {"group": group, "comment": comment})
+
+
+def _react(request: HttpRequest, post: Any, comment: Comment | None) -> HttpResponse:
+    kind = request.POST.get("kind") or None
+    try:
+        services.reaction_set(
+            actor=request.user,  # type: ignore[arg-type]
+            post=post,
+            comment=comment,
+            kind=kind,
+        )
+    except ValidationError as exc:
+        if _is_htmx(request):
+            return HttpResponse(" ".join(exc.messages), status=422)
+        _errors(request, exc)
+    if _is_htmx(request):
+        return HttpResponse(status=204)
+    anchor = f"#comment-{comment.pk}" if comment is not None else f"#post-{post.pk}"
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target + anchor)
+    return redirect(post.get_absolute_url() + anchor)
+
+
+@login_required
+@require_POST
+def post_react(request: HttpRequest, group_slug: str, post_id: int) -> HttpResponse:
+    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    post = selectors.post_get(viewer=request.user, group=group, post_id=post_id)
+    return _react(request, post, None)
+
+
+@login_required
+@require_POST
+def comment_react(request: HttpRequest, group_slug: str, comment_id: int) -> HttpResponse:
+    _group, comment = _comment(request, group_slug, comment_id)
+    return _react(request, comment.post, comment)
+
+
+@login_required
+def post_reactions(request: HttpRequest, group_slug: str, post_id: int) -> HttpResponse:
+    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    post = selectors.post_get(viewer=request.user, group=group, post_id=post_id)
+    return render(
+        request,
+        "posts/reactions.html",
+        {
+            "group": group,
+            "post": post,
+            "reactions": selectors.reactions_list(viewer=request.user, post=post),
+        },
+    )
+
+
+@login_required
+def mention_search(request: HttpRequest, group_slug: str) -> JsonResponse:
+    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    names = selectors.mention_candidates(
+        viewer=request.user, group=group, prefix=request.GET.get("q", "")
+    )
+    return JsonResponse({"names": names})
