@@ -7,6 +7,7 @@ COPY pyproject.toml README.md ./
 COPY sammen sammen
 COPY accounts accounts
 COPY groups groups
+COPY posts posts
 RUN pip install --no-cache-dir .
 COPY . .
 RUN python manage.py compilemessages --ignore=.venv -v0 \
