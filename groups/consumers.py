@@ -14,7 +14,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from groups import permissions as perms
 from groups.models import Group
-from sammen.events import group_channel_name, user_channel_name
+from sammen.events import group_channel_name, session_channel_name, user_channel_name
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_MESSAGE = 4400
@@ -38,6 +38,9 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
     async def _join_channels(self, user: Any) -> None:
         assert self.group_id is not None
         self.channel_groups = [group_channel_name(self.group_id), user_channel_name(user.pk)]
+        session = self.scope.get("session")
+        if session is not None and getattr(session, "session_key", None):
+            self.channel_groups.append(session_channel_name(session.session_key))
         for name in self.channel_groups:
             await self.channel_layer.group_add(name, self.channel_name)
 
@@ -67,6 +70,10 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
     async def sammen_event(self, event: dict[str, Any]) -> None:
         """Every event is re-checked against the database for this viewer."""
         user = self.scope.get("user")
+        if event.get("event") == "session.ended":
+            # The person logged out in this browser: nothing more for this socket.
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
         mine = event.get("user_id") == getattr(user, "pk", None)
         this_group = event.get("group_id") == self.group_id
         if (

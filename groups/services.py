@@ -652,6 +652,8 @@ def subgroup_leave(*, actor: User, subgroup: SubGroup) -> None:
     """Leave a sub-group or withdraw a request to join it."""
     with transaction.atomic():
         deleted, _count = SubGroupMembership.objects.filter(subgroup=subgroup, user=actor).delete()
+        if deleted:
+            publish(user_channel_name(actor.pk), "membership.removed", group_id=subgroup.group_id)
     perms.forget_memberships(actor)
     if not deleted:
         raise ValidationError(_("Du er ikke med i undergruppen."))
@@ -689,8 +691,8 @@ def subgroup_member_remove(*, actor: User, subgroup: SubGroup, membership_id: in
     perms.forget_memberships(actor)
     perms.require_manage_subgroup(actor, subgroup)
     with transaction.atomic():
-        deleted, _count = SubGroupMembership.objects.filter(
-            pk=membership_id, subgroup=subgroup
-        ).delete()
-    if not deleted:
-        raise ValidationError(_("Personen er ikke med i undergruppen."))
+        row = SubGroupMembership.objects.filter(pk=membership_id, subgroup=subgroup).first()
+        if row is None:
+            raise ValidationError(_("Personen er ikke med i undergruppen."))
+        row.delete()
+        publish(user_channel_name(row.user_id), "membership.removed", group_id=subgroup.group_id)

@@ -69,7 +69,8 @@ class LiveConsumer(GroupConsumer):
         await super().receive_json(content, **kwargs)
 
     async def sammen_event(self, event: dict[str, Any]) -> None:
-        if event.get("event", "").startswith("membership."):
+        kind = event.get("event", "")
+        if kind.startswith(("membership.", "session.")):
             await super().sammen_event(event)
             return
         event_id = event.get("event_id")
@@ -82,7 +83,17 @@ class LiveConsumer(GroupConsumer):
     # --- database work, off the event loop --------------------------------------
 
     @database_sync_to_async
+    def _still_member(self, user: Any) -> bool:
+        """After a membership change: may this user still read this page?"""
+        group_perms.forget_memberships(user)
+        kwargs = self.scope["url_route"]["kwargs"]
+        return self._resolve_sync(user, kwargs) is not None
+
+    @database_sync_to_async
     def _resolve(self, user: Any, kwargs: dict[str, Any]) -> tuple[Group, View] | None:
+        return self._resolve_sync(user, kwargs)
+
+    def _resolve_sync(self, user: Any, kwargs: dict[str, Any]) -> tuple[Group, View] | None:
         group = Group.objects.filter(slug=kwargs.get("group_slug", "")).first()
         if group is None or not group_perms.can_view_content(user, group):
             return None
@@ -122,7 +133,7 @@ class LiveConsumer(GroupConsumer):
 
     @database_sync_to_async
     def _render(self, event_id: int) -> dict[str, Any] | None:
-        event = FeedEvent.objects.filter(pk=event_id, group_id=self.group_id).first()
+        event = FeedEvent.objects.filter(pk=event_id, group_id=self.group_id or 0).first()
         if event is None:
             return None
         return self._render_sync(event)

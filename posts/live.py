@@ -166,6 +166,7 @@ def render_event(
 def _sub(view: View) -> Any:
     from groups.models import SubGroup
 
+    assert view.subgroup_id is not None
     return SubGroup.objects.select_related("group").get(pk=view.subgroup_id)
 
 

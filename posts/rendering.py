@@ -9,6 +9,7 @@ URLs become links; every link gets rel="nofollow noopener ugc".
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from functools import partial
 from typing import Any
 
@@ -36,11 +37,12 @@ def _heading_level(match: re.Match[str]) -> str:
     return f"<{match.group(1)}h{level}>"
 
 
-def _set_rel(attrs: dict[Any, str], new: bool = False) -> dict[Any, str] | None:
+def _set_rel(attrs: MutableMapping[Any, str], new: bool = False) -> Any:
+    # bleach's documented contract: returning None drops the link, keeps its text.
     href_key = (None, "href")
     href = attrs.get(href_key, "")
     if not href.startswith(("http://", "https://", "mailto:")):
-        return None  # drop the link, keep its text
+        return None
     attrs[(None, "rel")] = LINK_REL
     return attrs
 

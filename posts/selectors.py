@@ -105,13 +105,13 @@ def _attach(viewer: Any, posts: list[Post], *, all_comments: bool) -> None:
     mine_post: dict[int, str] = {}
     mine_comment: dict[int, str] = {}
     if getattr(viewer, "pk", None):
-        for row in Reaction.objects.filter(
+        for mine in Reaction.objects.filter(
             Q(post_id__in=ids) | Q(comment_id__in=comment_ids), user_id=viewer.pk
         ).values("post_id", "comment_id", "kind"):
-            if row["post_id"]:
-                mine_post[row["post_id"]] = row["kind"]
+            if mine["post_id"]:
+                mine_post[mine["post_id"]] = mine["kind"]
             else:
-                mine_comment[row["comment_id"]] = row["kind"]
+                mine_comment[mine["comment_id"]] = mine["kind"]
 
     by_post: dict[int, list[Comment]] = defaultdict(list)
     replies: dict[int, list[Comment]] = defaultdict(list)
@@ -220,7 +220,7 @@ def events_after(*, group: Group, after_id: int, limit: int = 200) -> list[FeedE
 
 def reactions_list(*, viewer: Any, post: Post, comment: Comment | None = None) -> list[Reaction]:
     """Who reacted, and how."""
-    target = {"comment": comment} if comment is not None else {"post": post}
+    target: dict[str, Any] = {"comment": comment} if comment is not None else {"post": post}
     return list(
         Reaction.objects.filter(**target).select_related("user").order_by("kind", "created_at")
     )
@@ -238,7 +238,7 @@ def mention_candidates(*, viewer: Any, group: Group, prefix: str, limit: int = 8
             status=MembershipStatus.ACTIVE,
             user__display_name__istartswith=prefix,
         )
-        .exclude(user_id=getattr(viewer, "pk", None))
+        .exclude(user_id=getattr(viewer, "pk", None) or 0)
         .order_by("user__display_name")
         .values_list("user__display_name", flat=True)[:limit]
     )

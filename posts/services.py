@@ -107,7 +107,7 @@ def _find_mentions(text: str, group: Group, exclude_id: int | None) -> list[int]
         return []
     members = list(
         Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE)
-        .exclude(user_id=exclude_id)
+        .exclude(user_id=exclude_id or 0)
         .values_list("user_id", "user__display_name")
     )
     by_length = sorted(members, key=lambda m: len(m[1]), reverse=True)

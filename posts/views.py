@@ -190,7 +190,7 @@ def comment_create(request: HttpRequest, group_slug: str, post_id: int) -> HttpR
     post = selectors.post_get(viewer=request.user, group=group, post_id=post_id)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        error = next(iter(form.errors.values()))[0]
+        error = str(next(iter(form.errors.values()))[0])
         if _is_htmx(request):
             return HttpResponse(error, status=422)
         messages.error(request, error)

@@ -25,6 +25,13 @@ def user_channel_name(user_id: int) -> str:
     return f"user-{user_id}"
 
 
+def session_channel_name(session_key: str) -> str:
+    """One login session (one browser). Hashed: channel names are not secret."""
+    import hashlib
+
+    return "session-" + hashlib.sha256(session_key.encode()).hexdigest()[:32]
+
+
 def publish(channel_group: str, event_type: str, **ids: Any) -> None:
     """Send `{"type": "sammen.event", "event": event_type, **ids}` once the
     surrounding transaction commits; nothing is sent if it rolls back."""

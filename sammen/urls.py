@@ -1,5 +1,8 @@
+import os
+
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views.static import serve
 
@@ -24,3 +27,13 @@ urlpatterns = [
         {"document_root": settings.MEDIA_ROOT},
     ),
 ]
+
+
+def bare(request: HttpRequest) -> HttpResponse:
+    """The baseline for bench/feed.py: Django's middleware stack and nothing else."""
+    return HttpResponse("ok")
+
+
+# Only when benchmarking (bench/feed.py sets SAMMEN_BENCH=1); never in a deployment.
+if os.environ.get("SAMMEN_BENCH"):
+    urlpatterns.append(path("bench/bare", bare))
