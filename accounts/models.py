@@ -66,3 +66,8 @@ class User(AbstractUser):
     def initials(self) -> str:
         parts = [p for p in self.display_name.split() if p]
         return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+
+def display_name_of(user: User) -> str:
+    """How allauth names a person in its messages and e-mails."""
+    return user.display_name or user.email

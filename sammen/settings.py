@@ -191,6 +191,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Sammen] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "accounts.models.display_name_of"
 # allauth's rate limits stay on with their defaults (ACCOUNT_RATE_LIMITS not disabled).
 
 # --- E-mail -----------------------------------------------------------------
