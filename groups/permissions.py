@@ -15,6 +15,7 @@ from django.http import Http404
 
 from groups.models import (
     Group,
+    Invite,
     Membership,
     MembershipStatus,
     Role,
@@ -40,6 +41,23 @@ def membership_for(user: Any, group: Group) -> Membership | None:
     if group.pk not in cache:
         cache[group.pk] = Membership.objects.filter(user=user, group=group).first()
     return cache[group.pk]
+
+
+def prime_memberships(
+    user: Any,
+    *,
+    group_id: int,
+    membership: Membership | None,
+    subgroup_id: int | None = None,
+    subgroup_membership: SubGroupMembership | None = None,
+) -> None:
+    """Put rows read elsewhere (for many viewers at once, e.g. by the live
+    consumer) into the user's cache, so the predicates below judge by them."""
+    if not _authenticated(user):
+        return
+    user.__dict__.setdefault(_CACHE_ATTR, {})[group_id] = membership
+    if subgroup_id is not None:
+        user.__dict__.setdefault(_SUB_CACHE_ATTR, {})[subgroup_id] = subgroup_membership
 
 
 def forget_memberships(user: Any) -> None:
@@ -112,6 +130,13 @@ def can_manage_invites(user: Any, group: Group) -> bool:
 def can_create_group(user: Any) -> bool:
     """Groups are founded by the site operator's people (Django staff)."""
     return _authenticated(user) and bool(user.is_staff)
+
+
+def can_view_invite_landing(user: Any, invite: Invite) -> bool:
+    """A working link shows its group's public face, even a secret group's. A
+    revoked, expired or used-up one shows it only to those who may see it
+    anyway: a dead link to a secret group must not keep revealing it."""
+    return invite.is_usable or can_view_public_face(user, invite.group)
 
 
 def can_use_invite(user: Any, group: Group) -> bool:

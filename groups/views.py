@@ -486,7 +486,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     """An invite link's landing page: the group's public face and one button.
     A secret group is shown to the holder of a working link."""
     invite = Invite.objects.select_related("group").filter(token=token[:64]).first()
-    if invite is None:
+    if invite is None or not perms.can_view_invite_landing(request.user, invite):
         return render(request, "groups/invite_invalid.html", status=404)
     group = invite.group
     if request.method == "POST" and request.user.is_authenticated:

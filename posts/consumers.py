@@ -9,22 +9,45 @@ from the database.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.core.exceptions import SynchronousOnlyOperation
 
 from groups import permissions as group_perms
 from groups.consumers import CLOSE_BAD_MESSAGE, CLOSE_FORBIDDEN, GroupConsumer
 from groups.models import Group, SubGroup
+from posts import live, selectors
 from posts import permissions as perms
-from posts import selectors
-from posts.live import View, render_event
-from posts.models import FeedEvent, Post, Theme
+from posts.live import Snapshot, View
+from posts.models import Post, Theme
 
 REPLAY_LIMIT = 200
+
+
+_pending: dict[int, asyncio.Future[Snapshot | None]] = {}
+
+
+async def _snapshot(event_id: int, group_id: int) -> Snapshot | None:
+    """One database read per event per process, however many sockets wait."""
+    snap = live.cached_snapshot(event_id)
+    if snap is None:
+        future = _pending.get(event_id)
+        if future is None:
+            future = asyncio.ensure_future(
+                database_sync_to_async(live.load_snapshot)(event_id, group_id)
+            )
+            _pending[event_id] = future
+            future.add_done_callback(lambda _f: _pending.pop(event_id, None))
+        snap = await future
+    if snap is None or snap.event.group_id != group_id:
+        return None
+    return snap
 
 
 class LiveConsumer(GroupConsumer):
@@ -45,9 +68,10 @@ class LiveConsumer(GroupConsumer):
             cookie.load(headers.get(b"cookie", b"").decode("latin-1"))
         except Exception:
             cookie = SimpleCookie()
-        self.csrf_secret = (
+        secret = (
             cookie[settings.CSRF_COOKIE_NAME].value if settings.CSRF_COOKIE_NAME in cookie else None
         )
+        self.csrf_token = live.csrf_token_for(secret)
         chosen = (
             cookie[settings.LANGUAGE_COOKIE_NAME].value
             if settings.LANGUAGE_COOKIE_NAME in cookie
@@ -63,8 +87,7 @@ class LiveConsumer(GroupConsumer):
             if not isinstance(last, int) or isinstance(last, bool) or last < 0:
                 await self.close(code=CLOSE_BAD_MESSAGE)
                 return
-            for message in await self._replay(last):
-                await self.send_json(message)
+            await self._replay(last)
             return
         await super().receive_json(content, **kwargs)
 
@@ -74,24 +97,59 @@ class LiveConsumer(GroupConsumer):
             await super().sammen_event(event)
             return
         event_id = event.get("event_id")
-        if not isinstance(event_id, int):
+        if isinstance(event_id, int):
+            await self._deliver(event_id)
+
+    async def _deliver(self, event_id: int, *, always: bool = True) -> bool:
+        """Send this viewer what the event changes on their page. An event that
+        changes nothing here is still acknowledged (`ops: []`) so the page's
+        last seen id moves on and a reconnect replays only what matters."""
+        assert self.view is not None and self.group_id is not None
+        snap = await _snapshot(event_id, self.group_id)
+        if snap is None:
+            return False
+        user = self.scope.get("user")
+        try:
+            state = live.viewer_state(snap, self.view, user)
+        except SynchronousOnlyOperation:
+            # Membership rows not cached yet (just refreshed): read them in a thread.
+            state = await database_sync_to_async(live.viewer_state)(snap, self.view, user)
+        if state is None:
+            if always:
+                await self.send(text_data=json.dumps({"event_id": event_id, "ops": []}))
+            return always
+        message = live.cached_message(event_id, self.view, state, self.language)
+        if message is None:
+            message = await database_sync_to_async(live.render_message)(
+                snap, self.view, state, user, self.language
+            )
+        await self.send(text_data=live.for_viewer(message, self.csrf_token))
+        return True
+
+    async def _replay(self, last_id: int) -> None:
+        events = await database_sync_to_async(selectors.events_after)(
+            group=self.group_obj, after_id=last_id, limit=REPLAY_LIMIT + 1
+        )
+        if len(events) > REPLAY_LIMIT:
+            # Too much missed: a fresh page load is quicker than a replay.
+            await self.send_json({"reload": True, "ops": []})
             return
-        message = await self._render(event_id)
-        if message is not None:
-            await self.send_json(message)
+        for i, event in enumerate(events):
+            # In a replay only the last no-op needs acknowledging.
+            await self._deliver(event.pk, always=i == len(events) - 1)
 
     # --- database work, off the event loop --------------------------------------
 
     @database_sync_to_async
     def _still_member(self, user: Any) -> bool:
-        """After a membership change: may this user still read this page?"""
+        """After a membership change: may this user still read this page?
+        Re-reads (and so re-caches) the viewer's membership rows."""
         group_perms.forget_memberships(user)
         kwargs = self.scope["url_route"]["kwargs"]
         return self._resolve_sync(user, kwargs) is not None
 
-    @database_sync_to_async
-    def _resolve(self, user: Any, kwargs: dict[str, Any]) -> tuple[Group, View] | None:
-        return self._resolve_sync(user, kwargs)
+    async def _resolve(self, user: Any, kwargs: dict[str, Any]) -> tuple[Group, View] | None:
+        return await database_sync_to_async(self._resolve_sync)(user, kwargs)
 
     def _resolve_sync(self, user: Any, kwargs: dict[str, Any]) -> tuple[Group, View] | None:
         group = Group.objects.filter(slug=kwargs.get("group_slug", "")).first()
@@ -115,42 +173,7 @@ class LiveConsumer(GroupConsumer):
             )
             if post is None or not perms.can_view_post(user, post):
                 return None
+            if post.subgroup is not None:
+                perms.can_read_place(user, group, post.subgroup)  # caches the row
             return group, View(group.pk, post_id=post.pk, path=post.get_absolute_url())
         return group, View(group.pk, theme=theme, path=group.get_absolute_url())
-
-    def _render_sync(self, event: FeedEvent) -> dict[str, Any] | None:
-        user = self.scope.get("user")
-        group_perms.forget_memberships(user)
-        assert self.view is not None
-        return render_event(
-            viewer=user,
-            group=self.group_obj,
-            event=event,
-            view=self.view,
-            csrf_secret=self.csrf_secret,
-            language=self.language,
-        )
-
-    @database_sync_to_async
-    def _render(self, event_id: int) -> dict[str, Any] | None:
-        event = FeedEvent.objects.filter(pk=event_id, group_id=self.group_id or 0).first()
-        if event is None:
-            return None
-        return self._render_sync(event)
-
-    @database_sync_to_async
-    def _replay(self, last_id: int) -> list[dict[str, Any]]:
-        events = selectors.events_after(
-            group=self.group_obj, after_id=last_id, limit=REPLAY_LIMIT + 1
-        )
-        if len(events) > REPLAY_LIMIT:
-            # Too much missed: a fresh page load is quicker than a replay.
-            return [{"reload": True, "ops": []}]
-        out = []
-        for event in events:
-            message = self._render_sync(event)
-            if message is not None and message["ops"]:
-                out.append(message)
-        if events and (not out or out[-1]["event_id"] != events[-1].pk):
-            out.append({"event_id": events[-1].pk, "ops": []})
-        return out

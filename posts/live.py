@@ -1,24 +1,47 @@
 """Turn a FeedEvent into the page changes one viewer may see.
 
-Called by the consumer for each event (live, or replayed on reconnect). It
-re-reads everything from the database and re-checks permission for this
-viewer; the event itself carries only ids.
+The consumer calls this for every socket, so the work is split in three:
+
+1. `load_snapshot` reads the event and the rows it names from the database,
+   once per event per process, whatever the number of sockets.
+2. `viewer_state` works out, for one viewer, what the fragment depends on:
+   may they see the item, which controls they get (`can`), their own
+   reaction. Permission is re-checked here for every viewer, from the
+   membership rows the socket holds (refreshed on every membership event).
+3. `render_message` renders the fragment once per distinct viewer state and
+   caches it; each socket only swaps in its own CSRF token.
+
+The event itself carries only ids; nothing is trusted from the channel layer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from groups.models import Group
+from groups import permissions as group_perms
+from groups.models import (
+    Group,
+    Membership,
+    MembershipStatus,
+    SubGroupMembership,
+    SubGroupMembershipStatus,
+)
 from posts import permissions as perms
 from posts import selectors
-from posts.models import Comment, ContentState, FeedEvent
+from posts.models import Comment, ContentState, FeedEvent, Post, Reaction
+
+CSRF_PLACEHOLDER = "__SAMMEN_CSRF_TOKEN__"
+_MEMO_SIZE = 512
 
 
 @dataclass(frozen=True)
@@ -36,138 +59,334 @@ class View:
         return self.post_id is None
 
 
-def make_request(user: Any, path: str, csrf_secret: str | None) -> HttpRequest:
-    """A stand-in request so fragments render exactly like on the page: the
-    viewer's user, the page path and their CSRF secret for the forms."""
+@dataclass
+class Snapshot:
+    """An event and the rows it names, as read once after commit."""
+
+    event: FeedEvent
+    group: Group
+    post: Post | None
+    comment: Comment | None
+    post_counts: dict[str, int] = field(default_factory=dict)
+    comment_counts: dict[str, int] = field(default_factory=dict)
+    # Who may read, as of this event: user id -> (role, muted_until) of every
+    # active member; for a sub-group post, the ids of its active members.
+    members: dict[int, tuple[str, Any]] = field(default_factory=dict)
+    subgroup_members: frozenset[int] = frozenset()
+
+
+class _Memo:
+    """A small thread-safe LRU shared by all sockets of this process."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.data: OrderedDict[Any, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            value = self.data.get(key)
+            if value is not None:
+                self.data.move_to_end(key)
+            return value
+
+    def put(self, key: Any, value: Any) -> None:
+        with self.lock:
+            self.data[key] = value
+            self.data.move_to_end(key)
+            while len(self.data) > self.size:
+                self.data.popitem(last=False)
+
+
+_snapshots = _Memo(64)
+_renders = _Memo(_MEMO_SIZE * 8)
+
+
+def csrf_token_for(secret: str | None) -> str:
+    """The masked token a page with this CSRF cookie would carry."""
     request = HttpRequest()
-    request.user = user
-    request.path = request.path_info = path
-    request.method = "GET"
-    if csrf_secret:
-        request.META["CSRF_COOKIE"] = csrf_secret
-    return request
+    if secret:
+        request.META["CSRF_COOKIE"] = secret
+    return get_token(request)
 
 
-def _ops_for(
-    viewer: Any, group: Group, event: FeedEvent, view: View, request: HttpRequest
-) -> tuple[list[dict[str, str]], str]:
-    post_id = event.post_ref
-    if post_id is None:
-        return [], ""
-    # Only events for what this page shows.
-    if view.is_feed and event.subgroup_id != view.subgroup_id:
-        return [], ""
-    if not view.is_feed and post_id != view.post_id:
-        return [], ""
+def _counts(**filters: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for kind in Reaction.objects.filter(**filters).values_list("kind", flat=True):
+        out[kind] = out.get(kind, 0) + 1
+    return out
 
-    if event.kind == "post.deleted":
-        return [{"op": "remove", "target": f"#post-{post_id}"}], ""
 
-    posts = selectors.posts_for_render(viewer=viewer, group=group, post_ids=[post_id])
-    if not posts:
-        # Gone, hidden or no longer readable for this viewer: take it off the page.
-        return [{"op": "remove", "target": f"#post-{post_id}"}], ""
-    post = posts[0]
-    context: dict[str, Any] = {
-        "post": post,
-        "group": group,
-        "detail": not view.is_feed,
+def cached_snapshot(event_id: int) -> Snapshot | None:
+    return _snapshots.get(event_id)
+
+
+def load_snapshot(event_id: int, group_id: int) -> Snapshot | None:
+    """Read the event and its rows (database; call from a sync thread)."""
+    cached = _snapshots.get(event_id)
+    if cached is not None:
+        return cached if cached.event.group_id == group_id else None
+    event = FeedEvent.objects.select_related("group").filter(pk=event_id).first()
+    if event is None or event.group_id != group_id:
+        return None
+    post = None
+    if event.post_ref is not None:
+        post = (
+            Post.objects.select_related("author", "group", "subgroup")
+            .prefetch_related("images")
+            .filter(pk=event.post_ref)
+            .first()
+        )
+        if post is not None:
+            list(post.images.all())  # load now: templates must not query later
+    comment = None
+    if event.comment_ref is not None:
+        comment = Comment.objects.select_related("author").filter(pk=event.comment_ref).first()
+    snap = Snapshot(event=event, group=event.group, post=post, comment=comment)
+    # Permission is re-checked against the database for every event: one read
+    # of the group's memberships serves every socket of this process.
+    snap.members = {
+        user_id: (role, muted_until)
+        for user_id, role, muted_until in Membership.objects.filter(
+            group_id=group_id, status=MembershipStatus.ACTIVE
+        ).values_list("user_id", "role", "muted_until")
     }
+    if event.subgroup_id is not None:
+        snap.subgroup_members = frozenset(
+            SubGroupMembership.objects.filter(
+                subgroup_id=event.subgroup_id, status=SubGroupMembershipStatus.ACTIVE
+            ).values_list("user_id", flat=True)
+        )
+    if post is not None and event.kind in ("post.created", "reaction.changed"):
+        snap.post_counts = _counts(post_id=post.pk)
+    if comment is not None and event.kind in ("comment.created", "reaction.changed"):
+        snap.comment_counts = _counts(comment_id=comment.pk)
+    _snapshots.put(event_id, snap)
+    return snap
 
-    if event.kind == "post.created":
+
+def _post_visible(viewer: Any, post: Post) -> bool:
+    if post.state == ContentState.VISIBLE:
+        return True
+    if post.state == ContentState.REMOVED:
+        return False
+    return post.author_id == getattr(viewer, "pk", None) or perms.is_moderator(viewer, post.group)
+
+
+def viewer_state(snap: Snapshot, view: View, viewer: Any) -> tuple[str, Any] | None:
+    """What this viewer's fragment depends on, as a hashable key, or None when
+    the event changes nothing on this viewer's page. Pure Python over rows the
+    socket already holds; no queries when its membership rows are cached."""
+    event, post = snap.event, snap.post
+    if event.post_ref is None:
+        return None
+    _prime(snap, viewer)
+    if view.is_feed and event.subgroup_id != view.subgroup_id:
+        return None
+    if not view.is_feed and event.post_ref != view.post_id:
+        return None
+    if not perms.can_read_place(viewer, snap.group, post.subgroup if post else None):
+        return None
+    kind = event.kind
+    if kind == "post.deleted" or post is None or not _post_visible(viewer, post):
+        return ("remove-post", None)
+    post_can = tuple(sorted(perms.post_capabilities(viewer, post).items()))
+    if kind == "post.created":
         if not view.is_feed or (view.theme and post.theme != view.theme):
-            return [], ""
-        html = render_to_string("posts/partials/post.html", context, request=request)
+            return None
+        return ("post", post_can)
+    if kind == "post.updated":
+        return ("post-body", None)
+    comment = snap.comment
+    if kind == "comment.deleted" or (
+        kind.startswith("comment.")
+        and (comment is None or not _comment_visible(viewer, comment, post))
+    ):
+        return ("remove-comment", None)
+    if kind == "comment.created":
+        assert comment is not None
+        return ("comment", (post_can, _comment_can(viewer, comment, post)))
+    if kind == "comment.updated":
+        return ("comment-body", None)
+    if kind == "reaction.changed":
+        if event.actor_id is not None and event.actor_id == getattr(viewer, "pk", None):
+            # Only the person who reacted sees their buttons change.
+            return ("reactions-mine", (post_can, viewer.pk))
+        return ("reaction-summary", None)
+    return None
+
+
+def _prime(snap: Snapshot, viewer: Any) -> None:
+    """Judge this viewer by the memberships read with the event."""
+    user_id = getattr(viewer, "pk", None)
+    row = snap.members.get(user_id) if user_id is not None else None
+    membership = (
+        Membership(
+            user_id=user_id,
+            group_id=snap.group.pk,
+            role=row[0],
+            status=MembershipStatus.ACTIVE,
+            muted_until=row[1],
+        )
+        if row is not None
+        else None
+    )
+    sub_id = snap.event.subgroup_id
+    sub_row = (
+        SubGroupMembership(
+            subgroup_id=sub_id, user_id=user_id, status=SubGroupMembershipStatus.ACTIVE
+        )
+        if sub_id is not None and user_id in snap.subgroup_members
+        else None
+    )
+    group_perms.prime_memberships(
+        viewer,
+        group_id=snap.group.pk,
+        membership=membership,
+        subgroup_id=sub_id,
+        subgroup_membership=sub_row,
+    )
+
+
+def _comment_visible(viewer: Any, comment: Comment, post: Post) -> bool:
+    if comment.state == ContentState.VISIBLE:
+        return True
+    if comment.state == ContentState.REMOVED:
+        return False
+    return comment.author_id == getattr(viewer, "pk", None) or perms.is_moderator(
+        viewer, post.group
+    )
+
+
+def _comment_can(viewer: Any, comment: Comment, post: Post) -> tuple[tuple[str, bool], ...]:
+    comment.post = post
+    can_comment = perms.can_comment(viewer, post)
+    return tuple(
+        sorted(
+            {
+                "edit": comment.author_id == getattr(viewer, "pk", None) and can_comment,
+                "delete": perms.can_delete_comment(viewer, comment),
+                "reply": can_comment,
+                "react": can_comment,
+            }.items()
+        )
+    )
+
+
+def _summary(counts: dict[str, int], mine: str | None) -> selectors.ReactionSummary:
+    return selectors.summarize(counts, mine)
+
+
+def render_message(
+    snap: Snapshot, view: View, state: tuple[str, Any], viewer: Any, language: str
+) -> str:
+    """The JSON message for this state, rendered once and cached. It holds
+    CSRF_PLACEHOLDER where the viewer's token goes. May query (the actor's own
+    reaction), so call from a sync thread on a cache miss."""
+    what, detail = state
+    key = (snap.event.pk, view, what, detail, language)
+    cached = _renders.get(key)
+    if cached is not None:
+        return str(cached)
+    with translation.override(language):
+        ops, announce = _build_ops(snap, view, what, detail, viewer)
+    message = json.dumps(
+        {"event_id": snap.event.pk, "ops": ops, "announce": announce}, ensure_ascii=False
+    )
+    _renders.put(key, message)
+    return message
+
+
+def cached_message(snap_id: int, view: View, state: tuple[str, Any], language: str) -> str | None:
+    value = _renders.get((snap_id, view, state[0], state[1], language))
+    return None if value is None else str(value)
+
+
+def _render(template: str, context: dict[str, Any], view: View) -> str:
+    request = HttpRequest()
+    request.path = request.path_info = view.path
+    request.method = "GET"
+    context = {**context, "csrf_token": CSRF_PLACEHOLDER, "detail": not view.is_feed}
+    return render_to_string(template, context, request=request)
+
+
+def _build_ops(
+    snap: Snapshot, view: View, what: str, detail: Any, viewer: Any
+) -> tuple[list[dict[str, str]], str]:
+    event, post, group = snap.event, snap.post, snap.group
+    post_id = event.post_ref
+    if what == "remove-post":
+        return [{"op": "remove", "target": f"#post-{post_id}"}], ""
+    assert post is not None
+    count_op = {"op": "text", "target": f"#post-{post.pk}-count", "html": str(post.comment_count)}
+    base = {"group": group, "post": post}
+    if what == "post":
+        post.can = dict(detail)  # type: ignore[attr-defined]
+        post.thread = []  # type: ignore[attr-defined]
+        post.hidden_comment_count = 0  # type: ignore[attr-defined]
+        post.reactions_summary = _summary(snap.post_counts, None)  # type: ignore[attr-defined]
+        html = _render("posts/partials/post.html", base, view)
         author = post.author.display_name if post.author else ""
         return [{"op": "prepend", "target": "#feed-posts", "html": html}], _(
             "Nyt opslag fra %(name)s"
         ) % {"name": author}
-
-    if event.kind == "post.updated":
-        html = render_to_string("posts/partials/post_body.html", context, request=request)
+    if what == "post-body":
+        html = _render("posts/partials/post_body.html", base, view)
         return [{"op": "replace", "target": f"#post-{post.pk}-body", "html": html}], ""
-
-    count_op = {"op": "text", "target": f"#post-{post.pk}-count", "html": str(post.comment_count)}
-    comments = {c.pk: c for c in _thread_comments(post)}
-
-    if event.kind in ("comment.created", "comment.updated"):
-        comment = comments.get(event.comment_ref or 0)
-        if comment is None:
-            return [{"op": "remove", "target": f"#comment-{event.comment_ref}"}, count_op], ""
-        ctx = {**context, "c": comment, "reply": comment.parent_id is not None}
-        if event.kind == "comment.updated":
-            html = render_to_string("posts/partials/comment_body.html", ctx, request=request)
-            return [{"op": "replace", "target": f"#comment-{comment.pk}-body", "html": html}], ""
-        html = render_to_string("posts/partials/comment.html", ctx, request=request)
-        target = f"#replies-{comment.parent_id}" if comment.parent_id else f"#comments-{post.pk}"
-        author = comment.author.display_name if comment.author else ""
-        return [{"op": "append", "target": target, "html": html}, count_op], _(
-            "Ny kommentar fra %(name)s"
-        ) % {"name": author}
-
-    if event.kind == "comment.deleted":
+    if what == "remove-comment":
         return [{"op": "remove", "target": f"#comment-{event.comment_ref}"}, count_op], ""
-
-    if event.kind == "reaction.changed":
-        if event.comment_ref:
-            comment = comments.get(event.comment_ref)
-            if comment is None:
-                return [], ""
-            ctx = {
-                **context,
-                "target": "comment",
-                "obj": comment,
-                "summary": comment.reactions_summary,  # type: ignore[attr-defined]
-                "can_react": comment.can["react"],  # type: ignore[attr-defined]
-            }
-            dom_id = f"#reactions-comment-{comment.pk}"
+    comment = snap.comment
+    if what == "reaction-summary":
+        if comment is not None:
+            ctx = {**base, "target": "comment", "obj": comment}
+            ctx["summary"] = _summary(snap.comment_counts, None)
+            dom = f"#reaction-summary-comment-{comment.pk}"
         else:
-            ctx = {
-                **context,
-                "target": "post",
-                "obj": post,
-                "summary": post.reactions_summary,  # type: ignore[attr-defined]
-                "can_react": post.can["react"],  # type: ignore[attr-defined]
-            }
-            dom_id = f"#reactions-post-{post.pk}"
-        html = render_to_string("posts/partials/reactions.html", ctx, request=request)
-        return [{"op": "replace", "target": dom_id, "html": html}], ""
-    return [], ""
+            ctx = {**base, "target": "post", "obj": post}
+            ctx["summary"] = _summary(snap.post_counts, None)
+            dom = f"#reaction-summary-post-{post.pk}"
+        html = _render("posts/partials/reaction_summary.html", ctx, view)
+        return [{"op": "replace", "target": dom, "html": html}], ""
+    if what == "reactions-mine":
+        post_can = dict(detail[0])
+        if comment is not None:
+            mine = (
+                Reaction.objects.filter(comment=comment, user_id=detail[1])
+                .values_list("kind", flat=True)
+                .first()
+            )
+            ctx = {**base, "target": "comment", "obj": comment, "can_react": post_can["react"]}
+            ctx["summary"] = _summary(snap.comment_counts, mine)
+            dom = f"#reactions-comment-{comment.pk}"
+        else:
+            mine = (
+                Reaction.objects.filter(post=post, user_id=detail[1])
+                .values_list("kind", flat=True)
+                .first()
+            )
+            ctx = {**base, "target": "post", "obj": post, "can_react": post_can["react"]}
+            ctx["summary"] = _summary(snap.post_counts, mine)
+            dom = f"#reactions-post-{post.pk}"
+        html = _render("posts/partials/reactions.html", ctx, view)
+        return [{"op": "replace", "target": dom, "html": html}], ""
+    assert comment is not None
+    ctx = {**base, "c": comment, "reply": comment.parent_id is not None}
+    if what == "comment-body":
+        html = _render("posts/partials/comment_body.html", ctx, view)
+        return [{"op": "replace", "target": f"#comment-{comment.pk}-body", "html": html}], ""
+    # A new comment.
+    post_can, comment_can = detail
+    comment.post = post
+    comment.can = dict(comment_can)  # type: ignore[attr-defined]
+    comment.thread_replies = []  # type: ignore[attr-defined]
+    comment.reactions_summary = _summary(snap.comment_counts, None)  # type: ignore[attr-defined]
+    html = _render("posts/partials/comment.html", ctx, view)
+    target = f"#replies-{comment.parent_id}" if comment.parent_id else f"#comments-{post.pk}"
+    author = comment.author.display_name if comment.author else ""
+    return [{"op": "append", "target": target, "html": html}, count_op], _(
+        "Ny kommentar fra %(name)s"
+    ) % {"name": author}
 
 
-def _thread_comments(post: Any) -> list[Comment]:
-    out: list[Comment] = []
-    for c in post.thread:
-        out.append(c)
-        out.extend(c.thread_replies)
-    return out
-
-
-def render_event(
-    *,
-    viewer: Any,
-    group: Group,
-    event: FeedEvent,
-    view: View,
-    csrf_secret: str | None,
-    language: str,
-) -> dict[str, Any] | None:
-    """The message for one viewer, or None when the event shows nothing here."""
-    if not perms.can_read_place(viewer, group, None if view.subgroup_id is None else _sub(view)):
-        return None
-    request = make_request(viewer, view.path, csrf_secret)
-    with translation.override(language):
-        ops, announce = _ops_for(viewer, group, event, view, request)
-    if not ops:
-        return {"event_id": event.pk, "ops": []}
-    return {"event_id": event.pk, "ops": ops, "announce": announce}
-
-
-def _sub(view: View) -> Any:
-    from groups.models import SubGroup
-
-    assert view.subgroup_id is not None
-    return SubGroup.objects.select_related("group").get(pk=view.subgroup_id)
-
-
-__all__ = ["ContentState", "View", "render_event"]
+def for_viewer(message: str, csrf_token: str) -> str:
+    return message.replace(CSRF_PLACEHOLDER, csrf_token)

@@ -262,6 +262,10 @@ class FeedEvent(models.Model):
     kind = models.CharField(max_length=32)
     post = models.ForeignKey(Post, null=True, on_delete=models.SET_NULL, related_name="+")
     comment = models.ForeignKey(Comment, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Who caused it: a reaction re-renders the reaction buttons only for them.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     post_ref = models.BigIntegerField(null=True)
     comment_ref = models.BigIntegerField(null=True)
     created_at = models.DateTimeField(default=timezone.now)

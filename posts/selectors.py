@@ -64,7 +64,10 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     if not cursor or "_" not in cursor:
         return None
     stamp, _sep, pk = cursor.rpartition("_")
-    when = parse_datetime(stamp.replace(" ", "+"))
+    try:
+        when = parse_datetime(stamp.replace(" ", "+"))
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        return None
     if when is None or not pk.isdigit():
         return None
     return when, int(pk)
@@ -140,6 +143,11 @@ def _attach(viewer: Any, posts: list[Post], *, all_comments: bool) -> None:
             }
 
 
+def summarize(counts: dict[str, int], mine: str | None) -> ReactionSummary:
+    """Reaction counts by kind, in the fixed order of the buttons."""
+    return _summary(counts, mine)
+
+
 def _summary(counts: dict[str, int], mine: str | None) -> ReactionSummary:
     s = ReactionSummary(mine=mine)
     for kind in ReactionKind:
@@ -177,7 +185,7 @@ def feed(
     position = decode_cursor(cursor)
     pinned: list[Post] = []
     if position is None and subgroup is None:
-        pinned = list(qs.filter(pinned=True).order_by("-created_at", "-id")[:5])
+        pinned = list(qs.filter(pinned=True).order_by("-created_at", "-id"))
     rest = qs.filter(pinned=False) if subgroup is None else qs
     if position is not None:
         when, pk = position

@@ -82,10 +82,12 @@ def record_event(
     subgroup_id: int | None,
     post: Post | None = None,
     comment: Comment | None = None,
+    actor: User | None = None,
 ) -> FeedEvent:
     """Write the durable event row; signal its id to live pages after commit."""
     event = FeedEvent.objects.create(
         kind=kind,
+        actor=actor,
         group=group,
         subgroup_id=subgroup_id,
         post=post,
@@ -409,5 +411,6 @@ def reaction_set(
             subgroup_id=post.subgroup_id,
             post=post,
             comment=comment,
+            actor=actor,
         )
     return result

@@ -70,7 +70,11 @@ def load_image(upload: UploadedFile) -> Image.Image:
                         code="too_many_pixels",
                     )
                 probe.load()
-                image = ImageOps.exif_transpose(probe)
+                try:
+                    image = ImageOps.exif_transpose(probe)
+                except Exception:
+                    # EXIF that Pillow reads but cannot write back (a wrongly typed tag).
+                    image = _orient_without_exif(probe)
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -90,6 +94,27 @@ def load_image(upload: UploadedFile) -> Image.Image:
         ) from None
 
     return image
+
+
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _orient_without_exif(image: Image.Image) -> Image.Image:
+    """What exif_transpose does, without re-serialising the EXIF we drop anyway."""
+    try:
+        orientation = image.getexif().get(0x0112)
+    except Exception:
+        orientation = None
+    method = _ORIENTATION.get(orientation) if isinstance(orientation, int) else None
+    return image.transpose(method) if method is not None else image.copy()
 
 
 def encode_image(image: Image.Image, *, max_side: int, square: bool = False) -> ContentFile[bytes]:

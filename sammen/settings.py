@@ -64,9 +64,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, before GZip: ServeStatic serves its own
+    # pre-compressed files. Under ASGI its responses stream asynchronously, and
+    # Django's GZipMiddleware gzips each chunk of such a stream as a separate gzip
+    # member, which Chromium cuts off after the first 8 KiB (htmx never loaded).
+    "servestatic.middleware.ServeStaticMiddleware",
     # Feed pages are long HTML; Django masks CSRF tokens per response (BREACH).
     "django.middleware.gzip.GZipMiddleware",
-    "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sammen.middleware.DanishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -127,14 +131,20 @@ if REDIS_URL:
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {"hosts": [REDIS_URL]},
+                "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
             }
         }
     else:
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "channels_redis.core.RedisChannelLayer",
-                "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 10},
+                # redis-py's 5 s read timeout equals channels-redis' 5 s BZPOPMIN:
+                # a slightly late event loop then timed out and closed the socket.
+                "CONFIG": {
+                    "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                    "capacity": 1500,
+                    "expiry": 10,
+                },
             }
         }
     CACHES = {

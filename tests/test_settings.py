@@ -1,0 +1,58 @@
+"""Production settings: `check --deploy` is clean, and no secret means no start."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    # A clean environment, as on a fresh server: nothing inherited from the test
+    # process (pytest plugins set variables such as DJANGO_ALLOW_ASYNC_UNSAFE).
+    base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env={**base, "SAMMEN_VAR_DIR": str(tmp_path), **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_with_debug_off_gives_no_warnings(tmp_path: Path) -> None:
+    alphabet = string.ascii_letters + string.digits + string.punctuation.replace("$", "")
+    secret = "".join(secrets.choice(alphabet) for _ in range(60))
+
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={"DEBUG": "0", "SECRET_KEY": secret, "ALLOWED_HOSTS": "example.org"},
+        tmp_path=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_settings_refuse_to_start_with_debug_off_and_no_secret_key(tmp_path: Path) -> None:
+    result = manage("check", env={"DEBUG": "0", "ALLOWED_HOSTS": "example.org"}, tmp_path=tmp_path)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_settings_embedded_default_needs_no_environment(tmp_path: Path) -> None:
+    env = {k: "" for k in ("DATABASE_URL", "REDIS_URL")}
+    result = manage("check", env=env, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
