@@ -90,7 +90,7 @@ def test_comment_posted_on_one_daphne_arrives_on_a_socket_of_the_other(daphne: A
 
 
 def test_outsider_socket_is_refused_on_a_real_daphne(daphne: Any) -> None:
-    from websockets.exceptions import InvalidStatus, ConnectionClosed
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
 
     from accounts.models import User
     from groups import services as group_services
@@ -103,10 +103,9 @@ def test_outsider_socket_is_refused_on_a_real_daphne(daphne: Any) -> None:
     )
     group = group_services.group_create(actor=founder, name="Lukket", description="Hemmeligt.")
     host = daphne().removeprefix("http://")
-    with pytest.raises((InvalidStatus, ConnectionClosed)):
-        with connect(
-            f"ws://{host}/ws/groups/{group.slug}/",
-            additional_headers={"Cookie": _session_cookie(outsider), "Origin": "http://localhost"},
-            open_timeout=10,
-        ) as socket:
-            socket.recv(timeout=5)
+    with pytest.raises((InvalidStatus, ConnectionClosed)), connect(
+        f"ws://{host}/ws/groups/{group.slug}/",
+        additional_headers={"Cookie": _session_cookie(outsider), "Origin": "http://localhost"},
+        open_timeout=10,
+    ) as socket:
+        socket.recv(timeout=5)

@@ -25,7 +25,10 @@ def test_group_created_in_test_is_served_by_a_daphne_process(daphne: object) -> 
     from groups import services
 
     founder = User.objects.create_user(
-        email="founder@example.org", password="x-long-password", display_name="Stifter", is_staff=True
+        email="founder@example.org",
+        password="x-long-password",
+        display_name="Stifter",
+        is_staff=True,
     )
     services.group_create(actor=founder, name="Havefolket", description="Vi dyrker grøntsager.")
     base = daphne()  # type: ignore[operator]
