@@ -135,7 +135,9 @@ def render_place(
 ) -> HttpResponse:
     """The member's view of a group or sub-group: its feed, with what is
     around it. The posts app renders through this when a post form fails."""
-    from posts.views import feed_context  # posts builds on groups, not the reverse
+    # posts builds on groups, not the reverse: import at call time.
+    from posts.fragments import fill_csrf
+    from posts.views import feed_context
 
     if subgroup is not None and not perms.can_view_subgroup_members(request.user, subgroup):
         return _subgroup_face(request, subgroup)
@@ -152,13 +154,15 @@ def render_place(
             staff_members=selectors.group_staff_members(group=group),
             **feed,
         )
-        return render(request, "groups/group_detail.html", context, status=status)
-    return render(
-        request,
-        "groups/subgroup_detail.html",
-        _subgroup_details(request, subgroup, **feed),
-        status=status,
-    )
+        response = render(request, "groups/group_detail.html", context, status=status)
+    else:
+        response = render(
+            request,
+            "groups/subgroup_detail.html",
+            _subgroup_details(request, subgroup, **feed),
+            status=status,
+        )
+    return fill_csrf(request, response)
 
 
 @login_required

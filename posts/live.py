@@ -38,9 +38,9 @@ from groups.models import (
 )
 from posts import permissions as perms
 from posts import selectors
+from posts.fragments import CSRF_PLACEHOLDER
 from posts.models import Comment, ContentState, FeedEvent, Post, Reaction
 
-CSRF_PLACEHOLDER = "__SAMMEN_CSRF_TOKEN__"
 _MEMO_SIZE = 512
 
 
@@ -218,8 +218,8 @@ def viewer_state(snap: Snapshot, view: View, viewer: Any) -> tuple[str, Any] | N
 
 def _prime(snap: Snapshot, viewer: Any) -> None:
     """Judge this viewer by the memberships read with the event."""
-    user_id = getattr(viewer, "pk", None)
-    row = snap.members.get(user_id) if user_id is not None else None
+    user_id: int = getattr(viewer, "pk", None) or 0
+    row = snap.members.get(user_id)
     membership = (
         Membership(
             user_id=user_id,

@@ -69,6 +69,9 @@ class Post(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     comment_count = models.PositiveIntegerField(default=0)
     reaction_count = models.PositiveIntegerField(default=0)
+    # Bumped with every change a reader can see (the post, its comments, their
+    # reactions): rendered post cards are cached under it.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("opslag")

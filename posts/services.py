@@ -95,6 +95,8 @@ def record_event(
         post_ref=post.pk if post is not None else None,
         comment_ref=comment.pk if comment is not None else None,
     )
+    if post is not None:
+        Post.objects.filter(pk=post.pk).update(version=F("version") + 1)
     publish(group_channel_name(group.pk), kind, event_id=event.pk)
     return event
 

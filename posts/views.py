@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 
 from groups import permissions as group_perms
 from groups import selectors as group_selectors
+from posts import fragments, selectors, services
 from posts import permissions as perms
-from posts import selectors, services
 from posts.forms import CommentForm, PostEditForm, PostForm
 from posts.models import Comment, ReactionKind, Theme
 
@@ -58,6 +58,8 @@ def feed_context(request: HttpRequest, group: Any, subgroup: Any = None) -> dict
     can_write = perms.can_write_place(request.user, group, subgroup)
     return {
         "feed": page,
+        "pinned_cards": fragments.render_cards(request, group=group, posts=page.pinned),
+        "post_cards": fragments.render_cards(request, group=group, posts=page.posts),
         "theme": theme,
         "themes": Theme.choices,
         "reaction_kinds": ReactionKind.choices,
@@ -115,12 +117,13 @@ def post_create(
 def post_detail(request: HttpRequest, group_slug: str, post_id: int) -> HttpResponse:
     group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
     post = selectors.post_detail(viewer=request.user, group=group, post_id=post_id)
-    return render(
+    response = render(
         request,
         "posts/post_detail.html",
         {
             "group": group,
             "post": post,
+            "post_card": fragments.render_cards(request, group=group, posts=[post], detail=True)[0],
             "can": group_perms.group_capabilities(request.user, group),
             "reaction_kinds": ReactionKind.choices,
             "comment_form": CommentForm(),
@@ -129,6 +132,7 @@ def post_detail(request: HttpRequest, group_slug: str, post_id: int) -> HttpResp
             "revisions": post.revisions.select_related("edited_by")[:20] if post.edited_at else [],
         },
     )
+    return fragments.fill_csrf(request, response)
 
 
 @login_required

@@ -1,0 +1,77 @@
+"""Rendered post cards, cached.
+
+A post card is the most expensive thing on a page (text, photos, comments,
+reaction buttons). It is the same for every reader in the same situation, so
+it is rendered once per (post version, what the reader may do, their own
+reactions, language, page) and cached. The CSRF token is the one part that
+differs per reader: cards carry a placeholder, swapped for the reader's token
+when the page is sent (and per socket for live updates).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+CSRF_PLACEHOLDER = "__SAMMEN_CSRF_TOKEN__"
+# Card contents also show names and avatars; those changes do not bump the
+# version, so cards live only a few minutes.
+CARD_TTL = 300
+
+
+def _viewer_state(post: Any) -> str:
+    """Everything in a card that depends on the reader."""
+    parts: list[Any] = [
+        sorted(post.can.items()),
+        post.reactions_summary.mine,
+        post.hidden_comment_count,
+    ]
+    for c in post.thread:
+        for x in [c, *c.thread_replies]:
+            parts.append((x.pk, sorted(x.can.items()), x.reactions_summary.mine))
+    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+
+
+def render_cards(
+    request: HttpRequest, *, group: Any, posts: list[Any], detail: bool = False
+) -> list[str]:
+    """HTML for each post (already prepared by posts.selectors), from the cache
+    where possible. The HTML holds CSRF_PLACEHOLDER; see fill_csrf."""
+    language = translation.get_language()
+    keys = [
+        # created_at too: a deleted group's post ids can come back on SQLite.
+        f"card:{p.pk}:{p.created_at.timestamp()}:{p.version}:{language}:{int(detail)}"
+        f":{request.path}:{_viewer_state(p)}"
+        for p in posts
+    ]
+    found = cache.get_many(keys) if keys else {}
+    fresh: dict[str, str] = {}
+    out: list[str] = []
+    for key, post in zip(keys, posts, strict=True):
+        html = found.get(key)
+        if html is None:
+            html = render_to_string(
+                "posts/partials/post.html",
+                {"group": group, "post": post, "detail": detail, "csrf_token": CSRF_PLACEHOLDER},
+                request=request,
+            )
+            fresh[key] = html
+        out.append(mark_safe(html))  # noqa: S308 - our own rendered template
+    if fresh:
+        cache.set_many(fresh, CARD_TTL)
+    return out
+
+
+def fill_csrf(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Put the reader's CSRF token where the cached cards hold the placeholder."""
+    content = response.content
+    if CSRF_PLACEHOLDER.encode() in content:
+        response.content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+    return response
