@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Write docs/screenshots/{home,group,public-face}.png from the seeded demo community.
+"""Write docs/screenshots/{home,group,feed,post,public-face}.png from the seeded demo community.
 
 Runs tests/browser/test_screenshots.py (pytest-django's live server on a throw-away
-test database, seeded with `seed_demo`, in Debian's Chromium at 1280x900) with
+test database, seeded with `seed_demo`, in Debian's Chromium with a 1280x900 window;
+group.png, feed.png and post.png are taller cuts of the page) with
 SAMMEN_SCREENSHOTS=1. Usage, from the repository root:
 
     .venv/bin/python tools/screenshots.py

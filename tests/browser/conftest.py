@@ -5,12 +5,21 @@ Never downloads a browser: the launch points at /usr/bin/chromium.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an asyncio loop in the test thread; Django's ORM calls
 # made from the test body (factories, assertions) must still be allowed.
@@ -53,9 +62,23 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     }
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    return {**browser_context_args, "locale": "da-DK", "viewport": {"width": 1280, "height": 900}}
+@pytest.fixture(scope="package")
+def browser_context_args(
+    pytestconfig: Any,
+    playwright: Any,
+    device: str | None,
+    base_url: str | None,
+    _pw_artifacts_folder: Any,
+) -> dict[str, Any]:
+    # pytest-playwright's own, with the scope of `playwright` below (not session).
+    args: dict[str, Any] = {}
+    if device:
+        args.update(playwright.devices[device])
+    if base_url:
+        args["base_url"] = base_url
+    if pytestconfig.getoption("--video") in ("on", "retain-on-failure"):
+        args["record_video_dir"] = _pw_artifacts_folder.name
+    return {**args, "locale": "da-DK", "viewport": {"width": 1280, "height": 900}}
 
 
 @pytest.fixture(autouse=True)
@@ -145,6 +168,26 @@ def add_member(make_user: Callable[..., Any]) -> Callable[..., Any]:
     return add
 
 
+def off_the_loop(fn: Callable[[], Any]) -> Any:
+    """Run `fn` (setting up content through the services) in a worker thread.
+
+    Playwright keeps an event loop running in the test thread, where the services'
+    after-commit publish (async_to_sync) cannot run and would only log an error.
+    Nobody listens to this process's channel layer anyway: pages opened later read
+    what they show from the database."""
+
+    def run() -> Any:
+        from django.db import connection
+
+        try:
+            return fn()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
 def login(page: Any, base_url: str, email: str, password: str = PASSWORD) -> None:
     """Log in through the real login form, as a person would."""
     page.goto(f"{base_url}/accounts/login/")
@@ -165,3 +208,208 @@ def login_as(live_server: Any, new_context: Callable[..., Any]) -> Iterator[Call
         return page
 
     yield _login
+
+
+# --- A real ASGI server (Daphne) for the live-update tests ---------------------------
+#
+# pytest-django's live_server is WSGI-only: it cannot hold a WebSocket. The live tests
+# run Daphne as a subprocess against the very database the test writes to. On
+# PostgreSQL that is the test database pytest-django created; on SQLite the test
+# database is made a file (below) instead of the in-memory default, so a second
+# process can open it.
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """SQLite: a file-based test database, so Daphne (another process) sees the rows
+    the test commits. PostgreSQL is left alone (its test database is already shared).
+
+    Session-scoped: it takes effect when a browser test is the first to ask for the
+    database (as in `pytest tests/browser` and in the whole suite, where tests/browser
+    comes first); otherwise the `asgi_server` fixture skips with the reason."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME"):
+        path = tmp_path_factory.mktemp("sqlite") / "test_sammen.sqlite3"
+        db.setdefault("TEST", {})["NAME"] = str(path)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _database_url() -> str:
+    """The URL of the test database this process is using, for a child process."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    engine = db["ENGINE"]
+    if engine == "django.db.backends.sqlite3":
+        name = str(db["NAME"])
+        if name == ":memory:" or "mode=memory" in name:
+            pytest.skip(
+                "the SQLite test database is in memory (another test set it up before the "
+                "browser tests); Daphne cannot share it: run `pytest tests/browser`"
+            )
+        return f"sqlite:///{Path(name).resolve()}"
+    if "postgresql" in engine:
+        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+        return "postgres://{user}{password}@{host}:{port}/{name}".format(
+            user=db.get("USER") or "postgres",
+            password=password,
+            host=db.get("HOST") or "127.0.0.1",
+            port=db.get("PORT") or 5432,
+            name=db["NAME"],
+        )
+    pytest.skip(f"no way to share a {engine} test database with Daphne")
+
+
+class AsgiServer:
+    def __init__(self, url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.url = url
+        self.process = process
+        self.log = log
+
+    def __str__(self) -> str:
+        return self.url
+
+
+@pytest.fixture
+def asgi_server(transactional_db: None, tmp_path: Path) -> Iterator[AsgiServer]:
+    """Daphne serving sammen.asgi (HTTP and WebSockets) on a free port, against the
+    test database. It asks for the database in transaction mode (as
+    `@pytest.mark.django_db(transaction=True)` does), so the test's rows are
+    committed where Daphne can read them. Daphne's output is in `server.log`."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DEBUG": "1",
+        "PYTHONUNBUFFERED": "1",
+        "DJANGO_SETTINGS_MODULE": "sammen.settings",
+    }
+    # Our own async-unsafe escape hatch is for the test process only.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # REDIS_URL passes through when set (the Redis channel layer); otherwise the
+    # in-memory layer, which is enough for one process.
+    port = _free_port()
+    log = tmp_path / "daphne.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(  # noqa: S603
+            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "sammen.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    server = AsgiServer(url, process, log)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"Daphne exited ({process.returncode}):\n{log.read_text()}")
+            with (
+                contextlib.suppress(OSError),  # not listening yet
+                urllib.request.urlopen(url + "/healthz", timeout=2) as response,  # noqa: S310
+            ):
+                if response.status == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"Daphne did not answer /healthz:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def session_cookie(user: Any, url: str) -> dict[str, Any]:
+    """A logged-in session for `user`, as a cookie for the browser on `url`.
+
+    Daphne runs with the project's own settings, whose password hashers do not
+    include the cheap one the test process uses, so the session is made here (in
+    the shared database) rather than through the login form."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": url,
+        "httpOnly": True,
+        "sameSite": "Lax",
+    }
+
+
+@pytest.fixture
+def asgi_login_as(asgi_server: AsgiServer, new_context: Callable[..., Any]) -> Callable[..., Any]:
+    """Like login_as, but on the Daphne server (where the WebSockets are): a fresh
+    browser context with its own logged-in session."""
+
+    def _login(user: Any) -> Any:
+        ctx = new_context()
+        ctx.add_cookies([session_cookie(user, asgi_server.url)])
+        page = ctx.new_page()
+        response = page.goto(asgi_server.url + "/")
+        assert response is not None and response.status == 200
+        expect(page.get_by_role("button", name="Log ud")).to_be_visible()
+        return page
+
+    return _login
+
+
+# --- Playwright for this package only ---------------------------------------------------
+#
+# pytest-playwright starts Playwright once per session, and its sync API keeps an event
+# loop marked as running in the main thread until it stops. Any test after the browser
+# tests that calls async_to_sync (the channel layer, the consumers' tests) would fail with
+# "You cannot use AsyncToSync in the same thread as an async event loop". Scoped to this
+# package, Playwright stops when the browser tests are done.
+
+
+@pytest.fixture(scope="package")
+def playwright(_pw_api_request_contexts: Any) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    if _pw_api_request_contexts:
+        _pw_api_request_contexts.instrument(pw)
+    yield pw
+    pw.stop()
+
+
+@pytest.fixture(scope="package")
+def browser_type(playwright: Any, browser_name: str) -> Any:
+    return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="package")
+def launch_browser(
+    browser_type_launch_args: dict[str, Any], browser_type: Any
+) -> Callable[..., Any]:
+    def launch(**kwargs: Any) -> Any:
+        return browser_type.launch(**{**browser_type_launch_args, **kwargs})
+
+    return launch
+
+
+@pytest.fixture(scope="package")
+def browser(launch_browser: Callable[..., Any]) -> Iterator[Any]:
+    browser = launch_browser()
+    yield browser
+    browser.close()
