@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from groups import permissions as perms
@@ -86,14 +87,17 @@ def _absolute(path: str) -> str:
     return f"{base}{path}" if base else path
 
 
-def _mail_after_commit(user: User, subject: str, template: str, context: dict[str, Any]) -> None:
-    """Send a plain-text e-mail once the transaction commits, in Danish."""
+def _mail_after_commit(
+    user: User, subject: Any, subject_params: dict[str, Any], template: str, context: dict[str, Any]
+) -> None:
+    """Send a plain-text e-mail once the transaction commits, wholly in the
+    site's language (not in the language of whoever clicked)."""
     recipient = user.email
 
     def send() -> None:
         with translation.override(settings.LANGUAGE_CODE):
             body = render_to_string(template, {**context, "user": user})
-            send_mail(subject, body, None, [recipient], fail_silently=True)
+            send_mail(str(subject) % subject_params, body, None, [recipient], fail_silently=True)
 
     transaction.on_commit(send)
 
@@ -299,14 +303,16 @@ def _decide(
         if approve:
             _mail_after_commit(
                 m.user,
-                _("Du er nu medlem af %(group)s") % {"group": group.name},
+                gettext_lazy("Du er nu medlem af %(group)s"),
+                {"group": group.name},
                 "groups/email/membership_approved.txt",
                 {"group": group, "message": message, "url": _absolute(group.get_absolute_url())},
             )
         else:
             _mail_after_commit(
                 m.user,
-                _("Svar på din anmodning til %(group)s") % {"group": group.name},
+                gettext_lazy("Svar på din anmodning til %(group)s"),
+                {"group": group.name},
                 "groups/email/membership_declined.txt",
                 {"group": group, "message": message, "url": home},
             )

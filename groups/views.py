@@ -29,7 +29,7 @@ from groups.forms import (
     RoleForm,
     SubGroupForm,
 )
-from groups.models import Invite, MembershipStatus, Role, SubGroupMembershipStatus
+from groups.models import Group, Invite, MembershipStatus, Role, SubGroupMembershipStatus
 
 MEMBERS_PER_PAGE = 30
 
@@ -224,7 +224,9 @@ def group_join(request: HttpRequest, group_slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def group_cancel_request(request: HttpRequest, group_slug: str) -> HttpResponse:
-    group = selectors.group_get_for_face(viewer=request.user, group_slug=group_slug)
+    # Withdrawing one's own request reveals nothing, even if the group has
+    # become secret since it was sent.
+    group = get_object_or_404(Group, slug=group_slug)
     try:
         services.membership_cancel_request(actor=request.user, group=group)  # type: ignore[arg-type]
     except ValidationError as exc:

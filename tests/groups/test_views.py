@@ -367,3 +367,37 @@ def test_members_page_query_count_does_not_grow_with_members(
 # session, user, group, membership (cached for the request), pending-count badge,
 # paginator count, one page of members with their users.
 MEMBERS_PAGE_QUERIES = 7
+
+
+def test_pending_request_can_be_withdrawn_after_the_group_became_secret(
+    client_for: Any, group: Group, pending: User
+) -> None:
+    Group.objects.filter(pk=group.pk).update(visibility="secret")
+    client = client_for(pending)
+    response = client.post(reverse("group-cancel-request", args=[group.slug]), follow=True)
+    assert response.status_code == 200
+    assert "Din anmodning er trukket tilbage." in page(response)
+    assert not Membership.objects.filter(user=pending, group=group).exists()
+
+
+def test_join_decision_email_is_in_danish_even_when_the_admin_uses_english(
+    client_for: Any,
+    group: Group,
+    admin: User,
+    pending: User,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.conf import settings
+
+    client = client_for(admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    membership = Membership.objects.get(user=pending, group=group)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("request-decide", args=[group.slug, membership.pk]), {"decision": "approve"}
+        )
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].subject.endswith(f"Du er nu medlem af {group.name}")
+    assert "Velkommen" in mailoutbox[0].body
