@@ -103,9 +103,12 @@ def test_outsider_socket_is_refused_on_a_real_daphne(daphne: Any) -> None:
     )
     group = group_services.group_create(actor=founder, name="Lukket", description="Hemmeligt.")
     host = daphne().removeprefix("http://")
-    with pytest.raises((InvalidStatus, ConnectionClosed)), connect(
-        f"ws://{host}/ws/groups/{group.slug}/",
-        additional_headers={"Cookie": _session_cookie(outsider), "Origin": "http://localhost"},
-        open_timeout=10,
-    ) as socket:
+    with (
+        pytest.raises((InvalidStatus, ConnectionClosed)),
+        connect(
+            f"ws://{host}/ws/groups/{group.slug}/",
+            additional_headers={"Cookie": _session_cookie(outsider), "Origin": "http://localhost"},
+            open_timeout=10,
+        ) as socket,
+    ):
         socket.recv(timeout=5)
