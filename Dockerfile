@@ -10,7 +10,7 @@ COPY groups groups
 COPY posts posts
 RUN pip install --no-cache-dir .
 COPY . .
-RUN python manage.py compilemessages --ignore=.venv -v0 \
+RUN python manage.py compiletranslations -v0 \
     && DEBUG=1 python manage.py collectstatic --noinput -v0
 EXPOSE 8000
 CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "sammen.asgi:application"]

@@ -22,8 +22,9 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[test,lint]"
 	touch $@
 
+# Pure Python (polib): works on a machine without GNU gettext.
 compilemessages: $(VENV)/.installed
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v0
+	$(PY) manage.py compiletranslations -v0
 
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v0
@@ -41,10 +42,8 @@ chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 		echo "Installing Debian's chromium for the browser tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-color-emoji gettext >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
 	fi
-	@command -v msgfmt >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq gettext >/dev/null; }
 
 # The whole suite. With DATABASE_URL / REDIS_URL set it runs against them.
 test: $(VENV)/.installed-test chromium compilemessages
@@ -56,7 +55,9 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy accounts groups posts sammen
 	$(PY) tools/check_translations.py
 
+# Extracting strings needs GNU gettext (Debian: gettext); compiling does not.
 messages: $(VENV)/.installed
+	@command -v xgettext >/dev/null || { echo "make messages needs GNU gettext (apt-get install gettext)"; exit 1; }
 	$(PY) manage.py makemessages -l da -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-obsolete
 
 # Production processes, by hand (see docs/operations.md).
