@@ -224,9 +224,11 @@ def group_join(request: HttpRequest, group_slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def group_cancel_request(request: HttpRequest, group_slug: str) -> HttpResponse:
-    # Withdrawing one's own request reveals nothing, even if the group has
-    # become secret since it was sent.
+    # One's own pending request can be withdrawn even if the group has become
+    # secret since it was sent; anyone else meets the usual 404 for secret groups.
     group = get_object_or_404(Group, slug=group_slug)
+    if not perms.is_pending(request.user, group):
+        perms.require_public_face(request.user, group)
     try:
         services.membership_cancel_request(actor=request.user, group=group)  # type: ignore[arg-type]
     except ValidationError as exc:
