@@ -323,3 +323,21 @@ def client_for(db: None) -> Callable[[User | None], Client]:
         return client
 
     return build
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """SQLite: a file-based test database, so Daphne (another process) sees the rows
+    the test commits. PostgreSQL is left alone (its test database is already shared).
+
+    Session-scoped and here at the root, so it holds for the whole suite: the live
+    browser tests run on the embedded default too."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME"):
+        path = tmp_path_factory.mktemp("sqlite") / "test_sammen.sqlite3"
+        db.setdefault("TEST", {})["NAME"] = str(path)

@@ -222,25 +222,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(
-    django_db_modify_db_settings_parallel_suffix: None,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
-    """SQLite: a file-based test database, so Daphne (another process) sees the rows
-    the test commits. PostgreSQL is left alone (its test database is already shared).
-
-    Session-scoped: it takes effect when a browser test is the first to ask for the
-    database (as in `pytest tests/browser` and in the whole suite, where tests/browser
-    comes first); otherwise the `asgi_server` fixture skips with the reason."""
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME"):
-        path = tmp_path_factory.mktemp("sqlite") / "test_sammen.sqlite3"
-        db.setdefault("TEST", {})["NAME"] = str(path)
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
