@@ -112,7 +112,8 @@ class LiveConsumer(GroupConsumer):
         try:
             state = live.viewer_state(snap, self.view, user)
         except SynchronousOnlyOperation:
-            # Membership rows not cached yet (just refreshed): read them in a thread.
+            # Belt and braces: should a predicate ever need a row the event's read
+            # did not bring, let it query from a thread instead of failing.
             state = await database_sync_to_async(live.viewer_state)(snap, self.view, user)
         if state is None:
             if always:

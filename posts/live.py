@@ -175,8 +175,9 @@ def _post_visible(viewer: Any, post: Post) -> bool:
 
 def viewer_state(snap: Snapshot, view: View, viewer: Any) -> tuple[str, Any] | None:
     """What this viewer's fragment depends on, as a hashable key, or None when
-    the event changes nothing on this viewer's page. Pure Python over rows the
-    socket already holds; no queries when its membership rows are cached."""
+    the event changes nothing on this viewer's page. Pure Python: the viewer is
+    judged by the membership rows read with the event (`_prime`), so permission
+    is as fresh as the event and no socket queries on its own."""
     event, post = snap.event, snap.post
     if event.post_ref is None:
         return None
