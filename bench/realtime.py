@@ -55,21 +55,22 @@ class Sock:
 
 
 class Round:
-    def __init__(self, *, port: int, slug: str, n: int, tag: str) -> None:
-        self.port = port
+    def __init__(self, *, ports: list[int], slug: str, n: int, tag: str) -> None:
+        self.ports = ports
         self.slug = slug
         self.n = n
         self.tag_re = re.compile(re.escape(tag) + r"-(\d+)x")
         self.count: dict[int, int] = {}
         self.live = 0  # sockets whose reader is running
 
-    @property
-    def url(self) -> str:
-        return f"ws://{c.HOST}:{self.port}/ws/groups/{self.slug}/"
+    def url(self, s: Sock) -> str:
+        # Sockets are spread round-robin over the Daphne processes.
+        port = self.ports[s.idx % len(self.ports)]
+        return f"ws://{c.HOST}:{port}/ws/groups/{self.slug}/"
 
     async def open(self, s: Sock, resume_from: int) -> None:
         s.ws = await connect(
-            self.url,
+            self.url(s),
             origin="http://localhost",  # type: ignore[arg-type]
             additional_headers={"Cookie": f"sessionid={s.session}; csrftoken={s.csrf}"},
             open_timeout=30,
@@ -146,10 +147,20 @@ async def run_round(
     per_comment_timeout: float,
     round_seconds: float,
     gap: float,
+    processes: int = 1,
 ) -> dict[str, Any]:
-    port = c.free_port()
-    daphne = await asyncio.to_thread(c.start_daphne, env, port, f"daphne-realtime-{backend}-{n}")
-    result: dict[str, Any] = {"backend": backend, "layer": LAYERS[backend], "sockets": n}
+    ports = [c.free_port() for _ in range(processes)]
+    servers = [
+        await asyncio.to_thread(c.start_daphne, env, p, f"daphne-realtime-{backend}-{n}-{i}")
+        for i, p in enumerate(ports)
+    ]
+    port = ports[0]  # the comments are posted through the first process
+    result: dict[str, Any] = {
+        "backend": backend,
+        "layer": LAYERS[backend],
+        "sockets": n,
+        "daphne_processes": processes,
+    }
     try:
         # The poster is member 0: a real page load gives their csrftoken cookie.
         status, jar, _ = await asyncio.to_thread(
@@ -164,7 +175,7 @@ async def run_round(
         csrfs = [poster["csrftoken"], *csrfs[1:]]
 
         tag = "bm" + uuid.uuid4().hex[:8]
-        rnd = Round(port=port, slug=slug, n=n, tag=tag)
+        rnd = Round(ports=ports, slug=slug, n=n, tag=tag)
         socks = [Sock(i, sessions[i], csrfs[i]) for i in range(n)]
         sem = asyncio.Semaphore(50)
         failures: list[str] = []
@@ -186,7 +197,7 @@ async def run_round(
         )
         await asyncio.sleep(1.0)
 
-        cpu0 = c.cpu_seconds(daphne.pid)
+        cpu0 = sum(c.cpu_seconds(d.pid) for d in servers)
         self0 = resource.getrusage(resource.RUSAGE_SELF)
         wall0 = time.monotonic()
         deadline = wall0 + round_seconds
@@ -222,10 +233,10 @@ async def run_round(
         while time.monotonic() < grace_end and any(rnd.count.get(k, 0) < rnd.live for k in t0s):
             await asyncio.sleep(0.2)
         wall = time.monotonic() - wall0
-        daphne_cpu = c.cpu_seconds(daphne.pid) - cpu0
+        daphne_cpu = sum(c.cpu_seconds(d.pid) for d in servers) - cpu0
         self1 = resource.getrusage(resource.RUSAGE_SELF)
         client_cpu = (self1.ru_utime - self0.ru_utime) + (self1.ru_stime - self0.ru_stime)
-        rss = c.rss_mib(daphne.pid)
+        rss = max(c.rss_mib(d.pid) for d in servers)
 
         lat = [1000 * (s.got[k] - t0s[k]) for s in socks for k in t0s if k in s.got]
         received = len(lat)
@@ -293,7 +304,8 @@ async def run_round(
         c.log(f"[{backend} N={n}] {json.dumps(result)}")
         return result
     finally:
-        await asyncio.to_thread(c.stop, daphne)
+        for d in servers:
+            await asyncio.to_thread(c.stop, d)
 
 
 def _r(v: float | None) -> float | None:
@@ -317,6 +329,12 @@ def main() -> None:
     ap.add_argument("--per-comment-timeout", type=float, default=60.0)
     ap.add_argument("--round-seconds", type=float, default=150.0, help="stop posting after this")
     ap.add_argument("--gap", type=float, default=0.2, help="pause between comments (s)")
+    ap.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="Daphne processes sharing the sockets over the Redis layer (default 1)",
+    )
     ap.add_argument(
         "--redis-socket-timeout",
         type=float,
@@ -380,6 +398,7 @@ def main() -> None:
                         baseline_event=baseline,
                         per_comment_timeout=args.per_comment_timeout,
                         round_seconds=args.round_seconds,
+                        processes=args.processes,
                         gap=args.gap,
                     )
                 )
@@ -387,7 +406,7 @@ def main() -> None:
     out = {
         "bench": "realtime",
         "machine": c.machine(),
-        "server": "daphne (one process), DEBUG=1",
+        "server": f"daphne ({args.processes} process(es)), DEBUG=1",
         "setting": "CHANNEL_LAYER_BACKEND=core|pubsub (sammen/settings.py; default core)",
         "client": f"websockets {websockets.__version__}, one asyncio process",
         "redis_url": c.redis_url(args.redis_socket_timeout),
