@@ -39,7 +39,7 @@ from groups.models import (
 from posts import permissions as perms
 from posts import selectors
 from posts.fragments import CSRF_PLACEHOLDER
-from posts.models import Comment, ContentState, FeedEvent, Post, Reaction
+from posts.models import Comment, FeedEvent, Post, Reaction
 
 _MEMO_SIZE = 512
 
@@ -165,14 +165,6 @@ def load_snapshot(event_id: int, group_id: int) -> Snapshot | None:
     return snap
 
 
-def _post_visible(viewer: Any, post: Post) -> bool:
-    if post.state == ContentState.VISIBLE:
-        return True
-    if post.state == ContentState.REMOVED:
-        return False
-    return post.author_id == getattr(viewer, "pk", None) or perms.is_moderator(viewer, post.group)
-
-
 _states = _Memo(50_000)
 
 
@@ -217,7 +209,7 @@ def _viewer_state(snap: Snapshot, view: View, viewer: Any) -> tuple[str, Any] | 
     if not perms.can_read_place(viewer, snap.group, post.subgroup if post else None):
         return None
     kind = event.kind
-    if kind == "post.deleted" or post is None or not _post_visible(viewer, post):
+    if kind == "post.deleted" or post is None or not perms.can_view_post(viewer, post):
         return ("remove-post", None)
     post_can = tuple(sorted(perms.post_capabilities(viewer, post).items()))
     if kind == "post.created":
@@ -229,7 +221,7 @@ def _viewer_state(snap: Snapshot, view: View, viewer: Any) -> tuple[str, Any] | 
     comment = snap.comment
     if kind == "comment.deleted" or (
         kind.startswith("comment.")
-        and (comment is None or not _comment_visible(viewer, comment, post))
+        and (comment is None or not _can_view_comment(viewer, comment, post))
     ):
         return ("remove-comment", None)
     if kind == "comment.created":
@@ -296,33 +288,14 @@ def _prime(snap: Snapshot, viewer: Any) -> None:
     )
 
 
-def _comment_visible(viewer: Any, comment: Comment, post: Post) -> bool:
-    if comment.state == ContentState.VISIBLE:
-        return True
-    if comment.state == ContentState.REMOVED:
-        return False
-    return comment.author_id == getattr(viewer, "pk", None) or perms.is_moderator(
-        viewer, post.group
-    )
+def _can_view_comment(viewer: Any, comment: Comment, post: Post) -> bool:
+    comment.post = post  # the post read with the event: no query
+    return perms.can_view_comment(viewer, comment)
 
 
 def _comment_can(viewer: Any, comment: Comment, post: Post) -> tuple[tuple[str, bool], ...]:
     comment.post = post
-    can_comment = perms.can_comment(viewer, post)
-    return tuple(
-        sorted(
-            {
-                "edit": comment.author_id == getattr(viewer, "pk", None) and can_comment,
-                "delete": perms.can_delete_comment(viewer, comment),
-                "reply": can_comment,
-                "react": can_comment,
-            }.items()
-        )
-    )
-
-
-def _summary(counts: dict[str, int], mine: str | None) -> selectors.ReactionSummary:
-    return selectors.summarize(counts, mine)
+    return tuple(sorted(perms.comment_capabilities(viewer, comment).items()))
 
 
 def render_message(
@@ -372,7 +345,7 @@ def _build_ops(
         post.can = dict(detail)  # type: ignore[attr-defined]
         post.thread = []  # type: ignore[attr-defined]
         post.hidden_comment_count = 0  # type: ignore[attr-defined]
-        post.reactions_summary = _summary(snap.post_counts, None)  # type: ignore[attr-defined]
+        post.reactions_summary = selectors.summarize(snap.post_counts, None)  # type: ignore[attr-defined]
         html = _render("posts/partials/post.html", base, view)
         author = post.author.display_name if post.author else ""
         return [{"op": "prepend", "target": "#feed-posts", "html": html}], _(
@@ -384,39 +357,31 @@ def _build_ops(
     if what == "remove-comment":
         return [{"op": "remove", "target": f"#comment-{event.comment_ref}"}, count_op], ""
     comment = snap.comment
-    if what == "reaction-summary":
-        if comment is not None:
-            ctx = {**base, "target": "comment", "obj": comment}
-            ctx["summary"] = _summary(snap.comment_counts, None)
-            dom = f"#reaction-summary-comment-{comment.pk}"
-        else:
-            ctx = {**base, "target": "post", "obj": post}
-            ctx["summary"] = _summary(snap.post_counts, None)
-            dom = f"#reaction-summary-post-{post.pk}"
-        html = _render("posts/partials/reaction_summary.html", ctx, view)
-        return [{"op": "replace", "target": dom, "html": html}], ""
-    if what == "reactions-mine":
-        post_can = dict(detail[0])
-        if comment is not None:
-            mine = (
-                Reaction.objects.filter(comment=comment, user_id=detail[1])
-                .values_list("kind", flat=True)
-                .first()
-            )
-            ctx = {**base, "target": "comment", "obj": comment, "can_react": post_can["react"]}
-            ctx["summary"] = _summary(snap.comment_counts, mine)
-            dom = f"#reactions-comment-{comment.pk}"
-        else:
-            mine = (
-                Reaction.objects.filter(post=post, user_id=detail[1])
-                .values_list("kind", flat=True)
-                .first()
-            )
-            ctx = {**base, "target": "post", "obj": post, "can_react": post_can["react"]}
-            ctx["summary"] = _summary(snap.post_counts, mine)
-            dom = f"#reactions-post-{post.pk}"
+    if what in ("reaction-summary", "reactions-mine"):
+        # A reaction on the comment, if the event names one, else on the post.
+        kind, obj, counts = (
+            ("comment", comment, snap.comment_counts)
+            if comment is not None
+            else ("post", post, snap.post_counts)
+        )
+        ctx = {**base, "target": kind, "obj": obj}
+        if what == "reaction-summary":
+            # Everyone but the one who reacted: only the counts change.
+            ctx["summary"] = selectors.summarize(counts, None)
+            html = _render("posts/partials/reaction_summary.html", ctx, view)
+            return [
+                {"op": "replace", "target": f"#reaction-summary-{kind}-{obj.pk}", "html": html}
+            ], ""
+        post_can, user_id = dict(detail[0]), detail[1]
+        mine = (
+            Reaction.objects.filter(**{kind: obj, "user_id": user_id})
+            .values_list("kind", flat=True)
+            .first()
+        )
+        ctx["summary"] = selectors.summarize(counts, mine)
+        ctx["can_react"] = post_can["react"]
         html = _render("posts/partials/reactions.html", ctx, view)
-        return [{"op": "replace", "target": dom, "html": html}], ""
+        return [{"op": "replace", "target": f"#reactions-{kind}-{obj.pk}", "html": html}], ""
     assert comment is not None
     ctx = {**base, "c": comment, "reply": comment.parent_id is not None}
     if what == "comment-body":
@@ -427,7 +392,7 @@ def _build_ops(
     comment.post = post
     comment.can = dict(comment_can)  # type: ignore[attr-defined]
     comment.thread_replies = []  # type: ignore[attr-defined]
-    comment.reactions_summary = _summary(snap.comment_counts, None)  # type: ignore[attr-defined]
+    comment.reactions_summary = selectors.summarize(snap.comment_counts, None)  # type: ignore[attr-defined]
     html = _render("posts/partials/comment.html", ctx, view)
     target = f"#replies-{comment.parent_id}" if comment.parent_id else f"#comments-{post.pk}"
     author = comment.author.display_name if comment.author else ""

@@ -137,6 +137,17 @@ def require_comment(user: Any, post: Post) -> None:
         raise ValidationError(_("Du kan ikke kommentere på et opslag, der afventer gennemgang."))
 
 
+def comment_capabilities(user: Any, comment: Comment) -> dict[str, bool]:
+    """What the viewer may do with a comment (its post already on `comment.post`)."""
+    can_comment_here = can_comment(user, comment.post)
+    return {
+        "edit": comment.author_id == getattr(user, "pk", None) and can_comment_here,
+        "delete": can_delete_comment(user, comment),
+        "reply": can_comment_here,
+        "react": can_comment_here,
+    }
+
+
 def post_capabilities(user: Any, post: Post) -> dict[str, bool]:
     return {
         "edit": can_edit_post(user, post),

@@ -119,7 +119,7 @@ def _attach(viewer: Any, posts: list[Post], *, all_comments: bool) -> None:
     by_post: dict[int, list[Comment]] = defaultdict(list)
     replies: dict[int, list[Comment]] = defaultdict(list)
     for c in comments:
-        c.reactions_summary = _summary(comment_counts.get(c.pk, {}), mine_comment.get(c.pk))  # type: ignore[attr-defined]
+        c.reactions_summary = summarize(comment_counts.get(c.pk, {}), mine_comment.get(c.pk))  # type: ignore[attr-defined]
         if c.parent_id:
             replies[c.parent_id].append(c)
         else:
@@ -131,24 +131,15 @@ def _attach(viewer: Any, posts: list[Post], *, all_comments: bool) -> None:
         top = by_post.get(p.pk, [])
         p.thread = top if all_comments else top[-FEED_COMMENTS:]  # type: ignore[attr-defined]
         p.hidden_comment_count = max(0, len(top) - len(p.thread))  # type: ignore[attr-defined]
-        p.reactions_summary = _summary(post_counts.get(p.pk, {}), mine_post.get(p.pk))  # type: ignore[attr-defined]
+        p.reactions_summary = summarize(post_counts.get(p.pk, {}), mine_post.get(p.pk))  # type: ignore[attr-defined]
         p.can = perms.post_capabilities(viewer, p)  # type: ignore[attr-defined]
         for c in top + [r for t in top for r in replies.get(t.pk, [])]:
             c.post = p  # share the loaded post: no query per comment
-            c.can = {  # type: ignore[attr-defined]
-                "edit": perms.can_edit_comment(viewer, c),
-                "delete": perms.can_delete_comment(viewer, c),
-                "reply": p.can["comment"],  # type: ignore[attr-defined]
-                "react": p.can["react"],  # type: ignore[attr-defined]
-            }
+            c.can = perms.comment_capabilities(viewer, c)  # type: ignore[attr-defined]
 
 
 def summarize(counts: dict[str, int], mine: str | None) -> ReactionSummary:
     """Reaction counts by kind, in the fixed order of the buttons."""
-    return _summary(counts, mine)
-
-
-def _summary(counts: dict[str, int], mine: str | None) -> ReactionSummary:
     s = ReactionSummary(mine=mine)
     for kind in ReactionKind:
         n = counts.get(kind.value, 0)
@@ -209,17 +200,6 @@ def post_detail(*, viewer: Any, group: Group, post_id: int) -> Post:
     post = post_get(viewer=viewer, group=group, post_id=post_id)
     _attach(viewer, [post], all_comments=True)
     return post
-
-
-def posts_for_render(*, viewer: Any, group: Group, post_ids: list[int]) -> list[Post]:
-    """Posts by id, ready to render for this viewer (used by the consumer)."""
-    posts = [
-        p
-        for p in _post_queryset(viewer, group).filter(group=group, pk__in=post_ids)
-        if perms.can_view_post(viewer, p)
-    ]
-    _attach(viewer, posts, all_comments=True)
-    return posts
 
 
 def events_after(*, group: Group, after_id: int, limit: int = 200) -> list[FeedEvent]:

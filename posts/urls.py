@@ -40,4 +40,9 @@ urlpatterns = [
         name="comment-react",
     ),
     path("<slug:group_slug>/mentions/", views.mention_search, name="mention-search"),
+    path(
+        "<slug:group_slug>/photos/<int:image_id>/<str:size>/",
+        views.post_photo,
+        name="post-photo",
+    ),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,7 +19,7 @@ from groups import selectors as group_selectors
 from posts import fragments, selectors, services
 from posts import permissions as perms
 from posts.forms import CommentForm, PostEditForm, PostForm
-from posts.models import Comment, ReactionKind, Theme
+from posts.models import Comment, PostImage, ReactionKind, Theme
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -325,3 +325,28 @@ def mention_search(request: HttpRequest, group_slug: str) -> JsonResponse:
         viewer=request.user, group=group, prefix=request.GET.get("q", "")
     )
     return JsonResponse({"names": names})
+
+
+@login_required
+def post_photo(request: HttpRequest, group_slug: str, image_id: int, size: str) -> FileResponse:
+    """A post's photo, for those who may read the post: photos are content of a
+    closed group, so they are not public media files."""
+    if size not in ("full", "thumb"):
+        raise Http404
+    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    image = get_object_or_404(
+        PostImage.objects.select_related("post", "post__group", "post__subgroup"),
+        pk=image_id,
+        post__group=group,
+    )
+    perms.require_view_post(request.user, image.post)
+    stored = image.image if size == "full" else image.thumbnail
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    content_type = "image/png" if stored.name.endswith(".png") else "image/jpeg"
+    response = FileResponse(handle, content_type=content_type)
+    # Private: a shared cache must never hand it to someone else.
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -7,6 +7,7 @@ layer is a signal that may drop, never the source of truth.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -27,8 +28,6 @@ def user_channel_name(user_id: int) -> str:
 
 def session_channel_name(session_key: str) -> str:
     """One login session (one browser). Hashed: channel names are not secret."""
-    import hashlib
-
     return "session-" + hashlib.sha256(session_key.encode()).hexdigest()[:32]
 
 

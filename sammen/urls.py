@@ -19,10 +19,12 @@ urlpatterns = [
     path("invite/<str:token>/", group_views.invite_accept, name="invite-accept"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    # Media (avatars, cover images) is served by Django in every mode; a front
-    # proxy may take it over in production (docs/operations.md).
+    # Public media (avatars, cover images) is served by Django in every mode; a
+    # front proxy may take it over (docs/operations.md). Post photos under posts/
+    # are group content: only posts.views.post_photo serves them, after a
+    # permission check.
     re_path(
-        r"^%s(?P<path>.*)$" % settings.MEDIA_URL.lstrip("/"),
+        r"^%s(?P<path>(?!posts/).*)$" % settings.MEDIA_URL.lstrip("/"),
         serve,
         {"document_root": settings.MEDIA_ROOT},
     ),

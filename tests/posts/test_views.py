@@ -316,7 +316,7 @@ def test_post_form_with_photos_stores_post_and_images(
     assert len(files_under(django_settings.MEDIA_ROOT)) == 4  # display + thumbnail each
     page = client_for(member).get(feed_url(group)).content.decode()
     for image in post.images.all():
-        assert image.thumbnail.url in page
+        assert reverse("post-photo", args=[group.slug, image.pk, "thumb"]) in page
     assert 'alt="Røde sokker"' in page
 
 
@@ -668,3 +668,56 @@ def test_every_pinned_post_is_shown_even_when_many_are_pinned(
         link = older_link(page)
     assert sorted(seen) == sorted(p.pk for p in posts)
     assert seen[:7] == [p.pk for p in reversed(posts[:7])]  # pinned first, newest first
+
+
+# --- photos are group content ---------------------------------------------------------------
+
+
+def _post_with_photo(author: Any, group: Any) -> Any:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from posts.services import PhotoUpload
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (30, 120, 60)).save(buffer, format="JPEG")
+    upload = SimpleUploadedFile("have.jpg", buffer.getvalue(), content_type="image/jpeg")
+    return services.post_create(
+        actor=author, group=group, body="Min have", photos=[PhotoUpload(upload, "En have")]
+    )
+
+
+@pytest.mark.parametrize("size", ["full", "thumb"])
+def test_post_photo_is_served_to_members_only(
+    client_for: Any, member: User, outsider: User, author: User, group: Group, size: str
+) -> None:
+    image = _post_with_photo(author, group).images.get()
+    url = reverse("post-photo", args=[group.slug, image.pk, size])
+
+    response = client_for(member).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+    assert "private" in response["Cache-Control"]
+
+    assert client_for(outsider).get(url).status_code == 404
+    assert client_for(None).get(url).status_code == 302  # to the login page
+
+
+def test_post_photo_file_is_not_reachable_as_public_media(
+    client_for: Any, outsider: User, author: User, group: Group
+) -> None:
+    image = _post_with_photo(author, group).images.get()
+    assert client_for(outsider).get(image.image.url).status_code == 404
+    assert client_for(outsider).get(image.thumbnail.url).status_code == 404
+
+
+def test_feed_links_photos_through_the_checked_view(
+    client_for: Any, member: User, author: User, group: Group
+) -> None:
+    image = _post_with_photo(author, group).images.get()
+    page = client_for(member).get(reverse("group-detail", args=[group.slug])).content.decode()
+    assert reverse("post-photo", args=[group.slug, image.pk, "thumb"]) in page
+    assert image.thumbnail.url not in page

@@ -1,4 +1,10 @@
-"""Create the demo community people try Sammen through. Idempotent."""
+"""Create the demo community people try Sammen through. Idempotent.
+
+Content (posts, comments, reactions) goes through the posts services, like a
+member's would. Accounts and memberships are written directly, as fixtures:
+they carry join dates weeks in the past and verified e-mail addresses, which
+no service offers (and should not).
+"""
 
 from __future__ import annotations
 
