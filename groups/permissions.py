@@ -139,13 +139,6 @@ def can_view_invite_landing(user: Any, invite: Invite) -> bool:
     return invite.is_usable or can_view_public_face(user, invite.group)
 
 
-def can_use_invite(user: Any, group: Group) -> bool:
-    if not _authenticated(user):
-        return False
-    m = membership_for(user, group)
-    return m is None or m.status in (MembershipStatus.PENDING, MembershipStatus.DECLINED)
-
-
 # --- Sub-groups ---------------------------------------------------------------
 
 
