@@ -13,15 +13,12 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,6 +41,8 @@ from groups.models import (
     Visibility,
 )
 from sammen.events import group_channel_name, publish, user_channel_name
+from sammen.mail import absolute_url as _absolute
+from sammen.mail import mail_after_commit as _mail_after_commit
 
 # --- helpers ------------------------------------------------------------------
 
@@ -80,26 +79,6 @@ def _active_admin_count(group: Group) -> int:
     return Membership.objects.filter(
         group=group, status=MembershipStatus.ACTIVE, role=Role.ADMIN
     ).count()
-
-
-def _absolute(path: str) -> str:
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
-    return f"{base}{path}" if base else path
-
-
-def _mail_after_commit(
-    user: User, subject: Any, subject_params: dict[str, Any], template: str, context: dict[str, Any]
-) -> None:
-    """Send a plain-text e-mail once the transaction commits, wholly in the
-    site's language (not in the language of whoever clicked)."""
-    recipient = user.email
-
-    def send() -> None:
-        with translation.override(settings.LANGUAGE_CODE):
-            body = render_to_string(template, {**context, "user": user})
-            send_mail(str(subject) % subject_params, body, None, [recipient], fail_silently=True)
-
-    transaction.on_commit(send)
 
 
 def _notify_membership_gone(group: Group, user_id: int) -> None:

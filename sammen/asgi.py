@@ -4,7 +4,9 @@ WebSocket routes sit behind the session auth middleware and the allowed-hosts
 origin check, so a page on another site cannot open a socket as our user.
 """
 
+import asyncio
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -15,10 +17,12 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from sammen import events  # noqa: E402
 from sammen.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
@@ -26,3 +30,30 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+
+class BindLoopToEvents:
+    """With the in-memory channel layer, tell sammen.events which loop the
+    consumers wait on, so a plain thread (the in-process scheduler) can signal
+    them. The first connection binds it; before that, nobody is listening."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.bound = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+        if not self.bound:
+            events.bind_server_loop(asyncio.get_running_loop())
+            self.bound = True
+        return await self.app(scope, receive, send)
+
+
+if settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer":
+    application: Any = BindLoopToEvents(router)
+else:
+    application = router
+
+if settings.SCHEDULER_IN_PROCESS:
+    from scheduler import runner
+
+    runner.start()

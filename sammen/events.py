@@ -7,6 +7,7 @@ layer is a signal that may drop, never the source of truth.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from typing import Any
@@ -31,6 +32,34 @@ def session_channel_name(session_key: str) -> str:
     return "session-" + hashlib.sha256(session_key.encode()).hexdigest()[:32]
 
 
+# The server's event loop, when the channel layer lives in this process's memory
+# (the embedded default): a send from a plain thread, such as the in-process
+# scheduler, must run on that loop to wake the consumers waiting there.
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def bind_server_loop(loop: asyncio.AbstractEventLoop) -> None:
+    global _server_loop
+    _server_loop = loop
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _group_send(layer: Any, channel_group: str, message: dict[str, Any]) -> None:
+    loop = _server_loop
+    if loop is not None and loop.is_running() and _running_loop() is not loop:
+        asyncio.run_coroutine_threadsafe(layer.group_send(channel_group, message), loop).result(
+            timeout=10
+        )
+        return
+    async_to_sync(layer.group_send)(channel_group, message)
+
+
 def publish(channel_group: str, event_type: str, **ids: Any) -> None:
     """Send `{"type": "sammen.event", "event": event_type, **ids}` once the
     surrounding transaction commits; nothing is sent if it rolls back."""
@@ -41,7 +70,7 @@ def publish(channel_group: str, event_type: str, **ids: Any) -> None:
         if layer is None:
             return
         try:
-            async_to_sync(layer.group_send)(channel_group, message)
+            _group_send(layer, channel_group, message)
         except Exception:
             # The database already holds the change; clients catch up on reconnect.
             logger.exception("Could not publish %s to %s", event_type, channel_group)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "accounts",
     "groups",
     "posts",
+    "scheduler",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,21 @@ CELERY_TIMEZONE = "Europe/Copenhagen"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- The weekly plan's publisher ------------------------------------------------
+# One periodic task publishes what is due (scheduler.services.publish_due). With a
+# broker, Celery beat sends it; without one (the embedded default) a thread in the
+# server process runs the same code. Ticks that wait longer than one interval in a
+# queue are dropped (expires): the next tick publishes the same rows anyway.
+SCHEDULER_POLL_SECONDS = float(os.environ.get("SCHEDULER_POLL_SECONDS", "15"))
+SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
+CELERY_BEAT_SCHEDULE = {
+    "scheduler-publish-due": {
+        "task": "scheduler.publish_due",
+        "schedule": SCHEDULER_POLL_SECONDS,
+        "options": {"expires": SCHEDULER_POLL_SECONDS},
+    }
+}
 
 # --- Auth (django-allauth) ---------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

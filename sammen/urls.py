@@ -16,6 +16,7 @@ urlpatterns = [
     path("profile/", include("accounts.urls")),
     path("groups/", include("groups.urls")),
     path("groups/", include("posts.urls")),
+    path("groups/", include("scheduler.urls")),
     path("invite/<str:token>/", group_views.invite_accept, name="invite-accept"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

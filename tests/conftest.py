@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
 
@@ -31,6 +32,10 @@ from groups.models import (
 )
 
 PASSWORD = "sammen-test-1234"
+
+# Tests that import sammen.asgi must not start the embedded publishing thread in
+# the test process; the scheduler's tests call scheduler.services.publish_due.
+django_settings.SCHEDULER_IN_PROCESS = False
 _seq = itertools.count(1)
 
 

@@ -265,7 +265,16 @@ class AsgiServer:
 
 
 @pytest.fixture
-def asgi_server(transactional_db: None, tmp_path: Path) -> Iterator[AsgiServer]:
+def asgi_server_env() -> dict[str, str]:
+    """Extra environment for the Daphne of `asgi_server`; a test module overrides
+    this fixture to turn on, say, the in-process scheduler."""
+    return {}
+
+
+@pytest.fixture
+def asgi_server(
+    transactional_db: None, tmp_path: Path, asgi_server_env: dict[str, str]
+) -> Iterator[AsgiServer]:
     """Daphne serving sammen.asgi (HTTP and WebSockets) on a free port, against the
     test database. It asks for the database in transaction mode (as
     `@pytest.mark.django_db(transaction=True)` does), so the test's rows are
@@ -276,6 +285,9 @@ def asgi_server(transactional_db: None, tmp_path: Path) -> Iterator[AsgiServer]:
         "DEBUG": "1",
         "PYTHONUNBUFFERED": "1",
         "DJANGO_SETTINGS_MODULE": "sammen.settings",
+        # No publishing thread unless a test asks for one (asgi_server_env).
+        "SCHEDULER_IN_PROCESS": "0",
+        **asgi_server_env,
     }
     # Our own async-unsafe escape hatch is for the test process only.
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
