@@ -16,6 +16,9 @@ from posts.services import PhotoUpload
 from scheduler import localtime
 from scheduler.models import Weekday
 
+THEME_ERROR = _("Vælg et af temaerne Aktiv, Sammen eller Meningsfuld.")
+PLACE_ERROR = _("Vælg et sted fra listen.")
+
 AMBIGUOUS_CHOICES = [
     (localtime.FIRST, _("Første gang (sommertid, før urene stilles tilbage)")),
     (localtime.SECOND, _("Anden gang (vintertid, efter urene er stillet tilbage)")),
@@ -108,8 +111,13 @@ class ScheduledPostForm(WhenMixin):
         choices=THEME_CHOICES,
         required=False,
         widget=forms.RadioSelect,
+        error_messages={"invalid_choice": THEME_ERROR},
     )
-    place = forms.ChoiceField(label=_("Hvor skal opslaget vises?"), required=False)
+    place = forms.ChoiceField(
+        label=_("Hvor skal opslaget vises?"),
+        required=False,
+        error_messages={"invalid_choice": PLACE_ERROR},
+    )
     photos = MultipleImageField(
         label=_("Billeder"),
         required=False,
@@ -169,7 +177,7 @@ class ScheduledPostForm(WhenMixin):
         self.clean_when(cleaned)
         place = cleaned.get("place") or ""
         if place and place not in self.subgroups:
-            self.add_error("place", _("Vælg et sted fra listen."))
+            self.add_error("place", PLACE_ERROR)
         cleaned["subgroup"] = self.subgroups.get(place)
         photos = cleaned.get("photos") or []
         if len(photos) > MAX_IMAGES:
@@ -212,7 +220,11 @@ class SlotForm(forms.Form):
         },
     )
     theme = forms.ChoiceField(
-        label=_("Tema"), choices=THEME_CHOICES, required=False, widget=forms.RadioSelect
+        label=_("Tema"),
+        choices=THEME_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": THEME_ERROR},
     )
     title_hint = forms.CharField(
         label=_("Idé til opslaget (valgfri)"),
@@ -220,7 +232,9 @@ class SlotForm(forms.Form):
         required=False,
         help_text=_("Fx “Ugens gåtur” eller “Del en god bog”."),
     )
-    place = forms.ChoiceField(label=_("Hvor?"), required=False)
+    place = forms.ChoiceField(
+        label=_("Hvor?"), required=False, error_messages={"invalid_choice": PLACE_ERROR}
+    )
 
     def __init__(self, *args: Any, group: Any, subgroups: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -233,7 +247,7 @@ class SlotForm(forms.Form):
         cleaned = super().clean()
         place = cleaned.get("place") or ""
         if place and place not in self.subgroups:
-            self.add_error("place", _("Vælg et sted fra listen."))
+            self.add_error("place", PLACE_ERROR)
         cleaned["subgroup"] = self.subgroups.get(place)
         return cleaned
 
@@ -252,7 +266,10 @@ def week_label(monday: dt.date) -> str:
 
 
 class CopyWeekForm(forms.Form):
-    target = forms.ChoiceField(label=_("Kopiér til"))
+    target = forms.ChoiceField(
+        label=_("Kopiér til"),
+        error_messages={"invalid_choice": _("Vælg en af ugerne på listen.")},
+    )
 
     def __init__(self, *args: Any, source: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -9,6 +10,7 @@ from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
+from scheduler.models import ScheduledPost, ScheduledState, Slot
 from groups.models import (
     Group,
     Membership,
@@ -50,6 +52,8 @@ def counts() -> dict[str, int]:
         "memberships": Membership.objects.count(),
         "subgroups": SubGroup.objects.count(),
         "subgroup_memberships": SubGroupMembership.objects.count(),
+        "slots": Slot.objects.count(),
+        "scheduled": ScheduledPost.objects.count(),
     }
 
 
@@ -155,3 +159,21 @@ def test_seed_demo_runs_with_debug_off_when_forced(settings: object) -> None:
     settings.DEBUG = False  # type: ignore[attr-defined]
     seed("--force")
     assert Group.objects.filter(name="Sammen hver for sig").exists()
+
+
+def test_seed_demo_gives_the_group_a_living_weekly_plan(demo: Group) -> None:
+    from scheduler import selectors
+
+    slots = Slot.objects.filter(group=demo)
+    assert {s.theme for s in slots} == {"aktiv", "sammen", "meningsfuld"}
+    planned = ScheduledPost.objects.filter(group=demo, state=ScheduledState.SCHEDULED)
+    assert planned.count() >= 4  # at least next week's, whatever day it is today
+    assert ScheduledPost.objects.filter(group=demo, state=ScheduledState.DRAFT).exists()
+    published = ScheduledPost.objects.filter(group=demo, state=ScheduledState.PUBLISHED)
+    assert published.exists() and all(p.post_id for p in published)
+    # Next week lacks its "Meningsfuld" post: the theme balance points it out.
+    from scheduler import localtime
+
+    next_monday = localtime.monday_of(localtime.now_local().date()) + timedelta(weeks=1)
+    week = selectors.week_plan(group=demo, monday=next_monday)
+    assert [t.value for t in week.missing_themes] == ["meningsfuld"]

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from groups.management.commands._demo_content import seed_content
+from scheduler.demo import seed_plan
 from groups.models import (
     Group,
     JoinPolicy,
@@ -319,3 +320,4 @@ class Command(BaseCommand):
             subgroups={s.slug: s for s in SubGroup.objects.filter(group=group)},
             knitter=accounts["member@example.org"],
         )
+        seed_plan(group=group, planners=[accounts["staff@example.org"], admin])

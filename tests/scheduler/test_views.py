@@ -1,0 +1,286 @@
+"""The plan's pages as people use them: who may open what, the forms, the messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from groups.models import Group
+from scheduler import localtime, services
+from scheduler.models import ScheduledPost, ScheduledState, Slot
+from tests.scheduler.conftest import local_dt
+
+pytestmark = pytest.mark.django_db
+
+NOW = local_dt(2026, 11, 24, 10, 0)  # a Tuesday
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Any:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def world(group: Group, staff: Any) -> dict[str, Any]:
+    slot = services.slot_create(
+        actor=staff, group=group, weekday=2, local_time=dt.time(14, 0), theme="sammen",
+        title_hint="Del en god bog",
+    )
+    scheduled = services.scheduled_post_create(
+        actor=staff, group=group, body="Ugens gåtur: find en bænk med udsigt.", theme="aktiv",
+        publish_at=localtime.to_instant(dt.date(2026, 11, 26), dt.time(9, 0)),
+    )
+    photo_post = scheduled
+    return {"slot": slot, "scheduled": scheduled, "photo_post": photo_post}
+
+
+def urls(group: Group, world: dict[str, Any]) -> list[tuple[str, str]]:
+    s, slot = world["scheduled"].pk, world["slot"].pk
+    g = group.slug
+    return [
+        ("GET", reverse("plan", args=[g])),
+        ("GET", reverse("plan-week", args=[g, 2026, 48])),
+        ("GET", reverse("plan-copy-week", args=[g, 2026, 48])),
+        ("GET", reverse("plan-upcoming", args=[g])),
+        ("GET", reverse("plan-post-create", args=[g])),
+        ("GET", reverse("plan-post", args=[g, s])),
+        ("GET", reverse("plan-post-edit", args=[g, s])),
+        ("GET", reverse("plan-post-cancel", args=[g, s])),
+        ("POST", reverse("plan-post-move", args=[g, s])),
+        ("POST", reverse("plan-post-duplicate", args=[g, s])),
+        ("GET", reverse("plan-slots", args=[g])),
+        ("GET", reverse("plan-slot-edit", args=[g, slot])),
+        ("GET", reverse("plan-slot-delete", args=[g, slot])),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("admin", {200, 302}),
+        ("staff", {200, 302}),
+        ("moderator", {403}),
+        ("member", {403}),
+        ("pending", {404}),
+        ("banned", {404}),
+        ("outsider", {404}),
+    ],
+)
+def test_every_plan_url_is_for_staff_and_admins_only(
+    request: pytest.FixtureRequest, client_for: Any, group: Group, world: dict[str, Any],
+    role: str, expected: set[int],
+) -> None:
+    client = client_for(request.getfixturevalue(role))
+    for method, url in urls(group, world):
+        response = client.post(url) if method == "POST" else client.get(url)
+        assert response.status_code in expected, (role, url, response.status_code)
+    # Nothing changed by those who may not plan.
+    if 403 in expected or 404 in expected:
+        assert ScheduledPost.objects.count() == 1
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client: Any, group: Group, world: Any) -> None:
+    for method, url in urls(group, world):
+        response = client.post(url) if method == "POST" else client.get(url)
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+
+
+def test_a_missing_group_or_post_is_404(client_for: Any, staff: Any, group: Group) -> None:
+    client = client_for(staff)
+    assert client.get(reverse("plan", args=["findes-ikke"])).status_code == 404
+    assert client.get(reverse("plan-post", args=[group.slug, 999])).status_code == 404
+    assert client.get(reverse("plan-week", args=[group.slug, 2026, 60])).status_code == 404
+    assert client.get(reverse("plan-photo", args=[group.slug, 1, "huge"])).status_code == 404
+
+
+def test_week_view_shows_slots_posts_and_the_missing_theme(
+    client_for: Any, staff: Any, group: Group, world: dict[str, Any]
+) -> None:
+    page = client_for(staff).get(reverse("plan", args=[group.slug])).content.decode()
+    assert "Uge 48 (23. november – 29. november 2026)" in page
+    assert "Ugens gåtur: find en bænk med udsigt." in page
+    assert "Del en god bog" in page and "Ledig plads" in page
+    assert "Planlæg et opslag her" in page
+    assert "Ugen mangler opslag om:" in page and "Meningsfuld" in page
+    assert "Ugeplan" in page  # the group tab
+
+
+def test_members_see_no_plan_tab_and_no_scheduled_post(
+    client_for: Any, member: Any, group: Group, world: dict[str, Any]
+) -> None:
+    page = client_for(member).get(reverse("group-detail", args=[group.slug])).content.decode()
+    assert "Ugeplan" not in page
+    assert "Ugens gåtur" not in page
+
+
+def form_data(**overrides: Any) -> dict[str, Any]:
+    data = {
+        "body": "Mandagens idé: ring til en, du ikke har talt med længe.",
+        "theme": "sammen",
+        "date": "2026-11-30",
+        "time": "09:00",
+        "place": "",
+        "schedule": "1",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_planning_a_post_into_a_slot(
+    client_for: Any, staff: Any, group: Group, world: dict[str, Any]
+) -> None:
+    client = client_for(staff)
+    slot: Slot = world["slot"]
+    url = reverse("plan-post-create", args=[group.slug])
+    form = client.get(url, {"dato": "2026-12-02", "tid": "14:00", "plads": slot.pk}).content
+    assert b'value="2026-12-02"' in form and b'value="14:00"' in form
+    assert b"### Del en god bog" in form
+    response = client.post(
+        url, form_data(date="2026-12-02", time="14:00", slot=slot.pk), follow=True
+    )
+    assert "Opslaget er planlagt til onsdag 2. december 2026 kl. 14:00." in response.content.decode()
+    created = ScheduledPost.objects.latest("id")
+    assert created.slot == slot and created.state == ScheduledState.SCHEDULED
+    assert response.redirect_chain[-1][0] == reverse("plan-week", args=[group.slug, 2026, 49])
+
+
+def test_bad_times_get_clear_messages_and_nothing_is_stored(
+    client_for: Any, staff: Any, group: Group
+) -> None:
+    client = client_for(staff)
+    url = reverse("plan-post-create", args=[group.slug])
+    cases = [
+        (form_data(date="2026-11-20"), "allerede passeret"),
+        (form_data(date="2027-03-28", time="02:30"), "findes ikke"),
+        (form_data(date="", time=""), "Vælg en dato."),
+        (form_data(date="i morgen"), "Skriv datoen som"),
+        (form_data(time="25:61"), "Skriv klokkeslættet som TT:MM"),
+        (form_data(body=""), "Skriv teksten til opslaget."),
+        (form_data(theme="glad"), "Vælg et af temaerne Aktiv, Sammen eller Meningsfuld."),
+        (form_data(place="99999"), "Vælg et sted fra listen."),
+    ]
+    for data, message in cases:
+        response = client.post(url, data)
+        assert response.status_code == 200, data
+        assert message in response.content.decode(), (data, message)
+    assert not ScheduledPost.objects.exists()
+
+
+def test_an_ambiguous_time_asks_which_one_and_then_plans_it(
+    client_for: Any, staff: Any, group: Group
+) -> None:
+    client = client_for(staff)
+    url = reverse("plan-post-create", args=[group.slug])
+    data = form_data(date="2027-10-31", time="02:30")
+    page = client.post(url, data).content.decode()
+    assert "kommer to gange" in page
+    assert "Hvilken af de to gange?" in page
+    assert not ScheduledPost.objects.exists()
+    client.post(url, {**data, "resolve": localtime.SECOND})
+    created = ScheduledPost.objects.get()
+    assert created.publish_at == dt.datetime(2027, 10, 31, 1, 30, tzinfo=dt.UTC)
+
+
+def test_a_draft_without_time(client_for: Any, staff: Any, group: Group) -> None:
+    response = client_for(staff).post(
+        reverse("plan-post-create", args=[group.slug]),
+        form_data(date="", time="", schedule=None, draft="1"),
+        follow=True,
+    )
+    assert "Kladden er gemt" in response.content.decode()
+    draft = ScheduledPost.objects.get()
+    assert draft.state == ScheduledState.DRAFT and draft.publish_at is None
+    assert "Kladder uden tidspunkt" in response.content.decode()
+
+
+def test_preview_edit_move_cancel_duplicate(
+    client_for: Any, staff: Any, admin: Any, group: Group, world: dict[str, Any]
+) -> None:
+    client = client_for(staff)
+    s: ScheduledPost = world["scheduled"]
+    page = client.get(reverse("plan-post", args=[group.slug, s.pk])).content.decode()
+    assert "Sådan ser medlemmerne det" in page
+    assert "<p>Ugens gåtur: find en bænk med udsigt.</p>" in page  # rendered Markdown
+    assert "torsdag 26. november 2026 kl. 09:00" in page
+
+    # Another staff member's edit in between: the stale form is refused.
+    stale_version = s.version
+    services.scheduled_post_update(
+        actor=admin, scheduled=s, version=s.version, body="Admins tekst", theme="aktiv",
+        publish_at=s.publish_at,
+    )
+    response = client.post(
+        reverse("plan-post-edit", args=[group.slug, s.pk]),
+        form_data(version=stale_version, date="2026-11-26"),
+        follow=True,
+    )
+    assert "har ændret opslaget, mens du arbejdede på det" in response.content.decode()
+    s.refresh_from_db()
+    assert s.body == "Admins tekst"
+
+    response = client.post(
+        reverse("plan-post-move", args=[group.slug, s.pk]),
+        {"date": "2026-12-03", "time": "10:30", "version": s.version},
+        follow=True,
+    )
+    assert "Opslaget er flyttet til torsdag 3. december 2026 kl. 10:30." in response.content.decode()
+
+    response = client.post(reverse("plan-post-duplicate", args=[group.slug, s.pk]), follow=True)
+    assert "Der er lavet en kopi som kladde" in response.content.decode()
+    assert ScheduledPost.objects.filter(state=ScheduledState.DRAFT).count() == 1
+
+    s.refresh_from_db()
+    response = client.post(
+        reverse("plan-post-cancel", args=[group.slug, s.pk]), {"version": s.version}, follow=True
+    )
+    assert "Opslaget er annulleret" in response.content.decode()
+    s.refresh_from_db()
+    assert s.state == ScheduledState.CANCELLED
+
+
+def test_copy_week_page(client_for: Any, staff: Any, group: Group, world: dict[str, Any]) -> None:
+    client = client_for(staff)
+    url = reverse("plan-copy-week", args=[group.slug, 2026, 48])
+    assert "Kopiér Uge 48" in client.get(url).content.decode()
+    response = client.post(url, {"target": "2026-11-30"}, follow=True)
+    assert "1 opslag er kopieret til Uge 49" in response.content.decode()
+    response = client.post(url, {"target": "2020-01-06"})
+    assert "Vælg en af ugerne på listen." in response.content.decode()
+
+
+def test_slots_page(client_for: Any, staff: Any, group: Group) -> None:
+    client = client_for(staff)
+    url = reverse("plan-slots", args=[group.slug])
+    response = client.post(
+        url, {"weekday": "0", "local_time": "09:00", "theme": "aktiv", "title_hint": "Gåtur"},
+        follow=True,
+    )
+    assert "Den faste plads “Mandag 09:00 Aktiv” er oprettet." in response.content.decode()
+    response = client.post(url, {"weekday": "9", "local_time": "9 om morgenen"})
+    page = response.content.decode()
+    assert "Vælg en ugedag fra mandag til søndag." in page
+    assert "Skriv klokkeslættet som TT:MM" in page
+    assert Slot.objects.count() == 1
+    slot = Slot.objects.get()
+    client.post(reverse("plan-slot-delete", args=[group.slug, slot.pk]))
+    assert not Slot.objects.exists()
+
+
+def test_upcoming_list_is_paginated(client_for: Any, staff: Any, group: Group) -> None:
+    for i in range(30):
+        services.scheduled_post_create(
+            actor=staff, group=group, body=f"Opslag nummer {i}",
+            publish_at=localtime.to_instant(dt.date(2026, 12, 1), dt.time(8, i)),
+        )
+    client = client_for(staff)
+    first = client.get(reverse("plan-upcoming", args=[group.slug])).content.decode()
+    assert "Opslag nummer 0" in first and "Opslag nummer 29" not in first
+    assert "Side 1 af 2" in first
+    second = client.get(reverse("plan-upcoming", args=[group.slug]), {"side": 2}).content.decode()
+    assert "Opslag nummer 29" in second
