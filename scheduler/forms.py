@@ -73,6 +73,12 @@ class WhenMixin(forms.Form):
     time_required = True
     show_resolve = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Optional only for drafts, which the help text says: no "(valgfrit)".
+        for name in ("date", "time"):
+            self.fields[name].hide_optional = True  # type: ignore[attr-defined]
+
     def clean_when(self, cleaned: dict[str, Any]) -> None:
         day: dt.date | None = cleaned.get("date")
         time: dt.time | None = cleaned.get("time")

@@ -151,6 +151,17 @@ class ScheduledPost(models.Model):
         return (self.published_at - self.publish_at).total_seconds()
 
     @property
+    def excerpt(self) -> str:
+        """The text as members will read it, without Markdown marks, for lists."""
+        from django.utils.html import strip_tags
+        from django.utils.text import Truncator
+
+        from posts.rendering import render_markdown
+
+        text = " ".join(strip_tags(render_markdown(self.body)).split())
+        return Truncator(text).chars(90)
+
+    @property
     def is_editable(self) -> bool:
         return self.state in (ScheduledState.DRAFT, ScheduledState.SCHEDULED, ScheduledState.FAILED)
 

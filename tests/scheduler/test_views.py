@@ -28,11 +28,18 @@ def _frozen() -> Any:
 @pytest.fixture
 def world(group: Group, staff: Any) -> dict[str, Any]:
     slot = services.slot_create(
-        actor=staff, group=group, weekday=2, local_time=dt.time(14, 0), theme="sammen",
+        actor=staff,
+        group=group,
+        weekday=2,
+        local_time=dt.time(14, 0),
+        theme="sammen",
         title_hint="Del en god bog",
     )
     scheduled = services.scheduled_post_create(
-        actor=staff, group=group, body="Ugens gåtur: find en bænk med udsigt.", theme="aktiv",
+        actor=staff,
+        group=group,
+        body="Ugens gåtur: find en bænk med udsigt.",
+        theme="aktiv",
         publish_at=localtime.to_instant(dt.date(2026, 11, 26), dt.time(9, 0)),
     )
     photo_post = scheduled
@@ -72,8 +79,12 @@ def urls(group: Group, world: dict[str, Any]) -> list[tuple[str, str]]:
     ],
 )
 def test_every_plan_url_is_for_staff_and_admins_only(
-    request: pytest.FixtureRequest, client_for: Any, group: Group, world: dict[str, Any],
-    role: str, expected: set[int],
+    request: pytest.FixtureRequest,
+    client_for: Any,
+    group: Group,
+    world: dict[str, Any],
+    role: str,
+    expected: set[int],
 ) -> None:
     client = client_for(request.getfixturevalue(role))
     for method, url in urls(group, world):
@@ -144,7 +155,9 @@ def test_planning_a_post_into_a_slot(
     response = client.post(
         url, form_data(date="2026-12-02", time="14:00", slot=slot.pk), follow=True
     )
-    assert "Opslaget er planlagt til onsdag 2. december 2026 kl. 14:00." in response.content.decode()
+    assert (
+        "Opslaget er planlagt til onsdag 2. december 2026 kl. 14:00." in response.content.decode()
+    )
     created = ScheduledPost.objects.latest("id")
     assert created.slot == slot and created.state == ScheduledState.SCHEDULED
     assert response.redirect_chain[-1][0] == reverse("plan-week", args=[group.slug, 2026, 49])
@@ -212,7 +225,11 @@ def test_preview_edit_move_cancel_duplicate(
     # Another staff member's edit in between: the stale form is refused.
     stale_version = s.version
     services.scheduled_post_update(
-        actor=admin, scheduled=s, version=s.version, body="Admins tekst", theme="aktiv",
+        actor=admin,
+        scheduled=s,
+        version=s.version,
+        body="Admins tekst",
+        theme="aktiv",
         publish_at=s.publish_at,
     )
     response = client.post(
@@ -229,7 +246,9 @@ def test_preview_edit_move_cancel_duplicate(
         {"date": "2026-12-03", "time": "10:30", "version": s.version},
         follow=True,
     )
-    assert "Opslaget er flyttet til torsdag 3. december 2026 kl. 10:30." in response.content.decode()
+    assert (
+        "Opslaget er flyttet til torsdag 3. december 2026 kl. 10:30." in response.content.decode()
+    )
 
     response = client.post(reverse("plan-post-duplicate", args=[group.slug, s.pk]), follow=True)
     assert "Der er lavet en kopi som kladde" in response.content.decode()
@@ -258,7 +277,8 @@ def test_slots_page(client_for: Any, staff: Any, group: Group) -> None:
     client = client_for(staff)
     url = reverse("plan-slots", args=[group.slug])
     response = client.post(
-        url, {"weekday": "0", "local_time": "09:00", "theme": "aktiv", "title_hint": "Gåtur"},
+        url,
+        {"weekday": "0", "local_time": "09:00", "theme": "aktiv", "title_hint": "Gåtur"},
         follow=True,
     )
     assert "Den faste plads “Mandag 09:00 Aktiv” er oprettet." in response.content.decode()
@@ -275,7 +295,9 @@ def test_slots_page(client_for: Any, staff: Any, group: Group) -> None:
 def test_upcoming_list_is_paginated(client_for: Any, staff: Any, group: Group) -> None:
     for i in range(30):
         services.scheduled_post_create(
-            actor=staff, group=group, body=f"Opslag nummer {i}",
+            actor=staff,
+            group=group,
+            body=f"Opslag nummer {i}",
             publish_at=localtime.to_instant(dt.date(2026, 12, 1), dt.time(8, i)),
         )
     client = client_for(staff)
