@@ -10,7 +10,6 @@ from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from scheduler.models import ScheduledPost, ScheduledState, Slot
 from groups.models import (
     Group,
     Membership,
@@ -21,6 +20,7 @@ from groups.models import (
     SubGroupMembershipStatus,
     Visibility,
 )
+from scheduler.models import ScheduledPost, ScheduledState, Slot
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from groups.management.commands._demo_content import seed_content
-from scheduler.demo import seed_plan
 from groups.models import (
     Group,
     JoinPolicy,
@@ -32,6 +31,7 @@ from groups.models import (
     SubGroupMembershipStatus,
     Visibility,
 )
+from scheduler.demo import seed_plan
 
 PASSWORD = "sammen-demo"  # noqa: S105 - the published demo password
 GROUP_NAME = "Sammen hver for sig"
