@@ -100,12 +100,15 @@ def seed_plan(*, group: Group, planners: list[User]) -> None:
     since = now - dt.timedelta(days=8)
     for post in Post.objects.filter(
         group=group, subgroup=None, author__in=planners, created_at__gte=since, pinned=False
-    ):
+    ).select_related("author"):
+        author = post.author
+        if author is None:
+            continue
         ScheduledPost.objects.create(
             group=group,
             place_name=group.name,
-            author=post.author,
-            updated_by=post.author,
+            author=author,
+            updated_by=author,
             body=post.body,
             theme=post.theme,
             state=ScheduledState.PUBLISHED,

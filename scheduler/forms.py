@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -161,11 +161,11 @@ class ScheduledPostForm(WhenMixin):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.subgroups = {str(s.pk): s for s in subgroups}
-        self.fields["place"].choices = place_choices(group, subgroups)
+        cast(forms.ChoiceField, self.fields["place"]).choices = place_choices(group, subgroups)
         if not self.subgroups:
             self.fields["place"].widget = forms.HiddenInput()
         if existing_photos:
-            self.fields["remove_photos"].choices = [
+            cast(forms.ChoiceField, self.fields["remove_photos"]).choices = [
                 (p.pk, p.alt_text or _("Billede %(n)d") % {"n": i})
                 for i, p in enumerate(existing_photos, start=1)
             ]
@@ -178,7 +178,8 @@ class ScheduledPostForm(WhenMixin):
         return "draft" in self.data
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self.time_required = not self.is_draft
         self.clean_when(cleaned)
         place = cleaned.get("place") or ""
@@ -205,7 +206,8 @@ class MoveForm(WhenMixin):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self.clean_when(cleaned)
         return cleaned
 
@@ -245,12 +247,13 @@ class SlotForm(forms.Form):
     def __init__(self, *args: Any, group: Any, subgroups: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.subgroups = {str(s.pk): s for s in subgroups}
-        self.fields["place"].choices = place_choices(group, subgroups)
+        cast(forms.ChoiceField, self.fields["place"]).choices = place_choices(group, subgroups)
         if not self.subgroups:
             self.fields["place"].widget = forms.HiddenInput()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         place = cleaned.get("place") or ""
         if place and place not in self.subgroups:
             self.add_error("place", PLACE_ERROR)
@@ -281,7 +284,9 @@ class CopyWeekForm(forms.Form):
         super().__init__(*args, **kwargs)
         weeks = [source + dt.timedelta(weeks=n) for n in range(1, 13)]
         self.weeks = {m.isoformat(): m for m in weeks}
-        self.fields["target"].choices = [(m.isoformat(), week_label(m)) for m in weeks]
+        cast(forms.ChoiceField, self.fields["target"]).choices = [
+            (m.isoformat(), week_label(m)) for m in weeks
+        ]
 
     def clean_target(self) -> dt.date:
         return self.weeks[self.cleaned_data["target"]]

@@ -561,9 +561,8 @@ def _photo_uploads(scheduled: ScheduledPost) -> list[PhotoUpload]:
     uploads = []
     for photo in scheduled.photos.all():
         photo.image.open("rb")
-        uploads.append(
-            PhotoUpload(file=File(photo.image.file, name=photo.image.name), alt_text=photo.alt_text)
-        )
+        stored = File(photo.image.file, name=photo.image.name)
+        uploads.append(PhotoUpload(file=stored, alt_text=photo.alt_text))  # type: ignore[arg-type]
     return uploads
 
 

@@ -19,8 +19,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from groups import permissions as group_perms
 from groups.models import Group
 from posts.models import Post
@@ -31,6 +33,12 @@ from scheduler.forms import CopyWeekForm, MoveForm, ScheduledPostForm, SlotForm,
 from scheduler.models import ScheduledPhoto, ScheduledPost, ScheduledState, Slot
 
 UPCOMING_PER_PAGE = 25
+
+
+def _actor(request: HttpRequest) -> User:
+    """The logged-in person (every view here is login_required)."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 def _errors(request: HttpRequest, exc: ValidationError) -> None:
@@ -173,14 +181,14 @@ def _slot_of(group: Group, slot_id: Any) -> Slot | None:
 @login_required
 def scheduled_create(request: HttpRequest, group_slug: str) -> HttpResponse:
     group = _group(request, group_slug)
-    subgroups = selectors.planner_subgroups(actor=request.user, group=group)
+    subgroups = selectors.planner_subgroups(actor=_actor(request), group=group)
     if request.method == "POST":
         form = ScheduledPostForm(request.POST, request.FILES, group=group, subgroups=subgroups)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 scheduled = services.scheduled_post_create(
-                    actor=request.user,
+                    actor=_actor(request),
                     group=group,
                     subgroup=data["subgroup"],
                     body=data["body"],
@@ -264,7 +272,7 @@ def scheduled_edit(request: HttpRequest, group_slug: str, scheduled_id: int) -> 
     if not scheduled.is_editable:
         messages.info(request, _("Opslaget kan ikke længere rettes her."))
         return redirect("plan-post", group_slug=group.slug, scheduled_id=scheduled.pk)
-    subgroups = selectors.planner_subgroups(actor=request.user, group=group)
+    subgroups = selectors.planner_subgroups(actor=_actor(request), group=group)
     existing = list(scheduled.photos.all())
     if request.method == "POST":
         form = ScheduledPostForm(
@@ -278,7 +286,7 @@ def scheduled_edit(request: HttpRequest, group_slug: str, scheduled_id: int) -> 
             data = form.cleaned_data
             try:
                 scheduled = services.scheduled_post_update(
-                    actor=request.user,
+                    actor=_actor(request),
                     scheduled=scheduled,
                     version=data.get("version"),
                     subgroup=data["subgroup"],
@@ -330,11 +338,11 @@ def scheduled_move(request: HttpRequest, group_slug: str, scheduled_id: int) -> 
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("plan-post", group_slug=group.slug, scheduled_id=scheduled.pk)
     try:
         scheduled = services.scheduled_post_move(
-            actor=request.user,
+            actor=_actor(request),
             scheduled=scheduled,
             version=form.cleaned_data.get("version"),
             publish_at=form.cleaned_data["publish_at"],
@@ -354,7 +362,9 @@ def scheduled_cancel(request: HttpRequest, group_slug: str, scheduled_id: int) -
     if request.method == "POST":
         try:
             services.scheduled_post_cancel(
-                actor=request.user, scheduled=scheduled, version=_int(request.POST.get("version"))
+                actor=_actor(request),
+                scheduled=scheduled,
+                version=_int(request.POST.get("version")),
             )
         except ValidationError as exc:
             _errors(request, exc)
@@ -380,7 +390,7 @@ def _int(value: Any) -> int | None:
 def scheduled_duplicate(request: HttpRequest, group_slug: str, scheduled_id: int) -> HttpResponse:
     group, scheduled = _scheduled(request, group_slug, scheduled_id)
     try:
-        copy = services.scheduled_post_duplicate(actor=request.user, scheduled=scheduled)
+        copy = services.scheduled_post_duplicate(actor=_actor(request), scheduled=scheduled)
     except ValidationError as exc:
         _errors(request, exc)
         return redirect("plan-post", group_slug=group.slug, scheduled_id=scheduled.pk)
@@ -404,14 +414,18 @@ def week_copy(request: HttpRequest, group_slug: str, year: int, week: int) -> Ht
         target = form.cleaned_data["target"]
         try:
             copies, skipped = services.week_copy(
-                actor=request.user, group=group, source_monday=monday, target_monday=target
+                actor=_actor(request), group=group, source_monday=monday, target_monday=target
             )
         except ValidationError as exc:
             _errors(request, exc)
         else:
             messages.success(
                 request,
-                _("%(n)d opslag er kopieret til %(week)s.")
+                ngettext(
+                    "%(n)d opslag er kopieret til %(week)s.",
+                    "%(n)d opslag er kopieret til %(week)s.",
+                    len(copies),
+                )
                 % {"n": len(copies), "week": week_label(target)},
             )
             for row in skipped:
@@ -470,7 +484,7 @@ def slot_list(request: HttpRequest, group_slug: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             slot = services.slot_create(
-                actor=request.user,
+                actor=_actor(request),
                 group=group,
                 subgroup=data["subgroup"],
                 weekday=data["weekday"],
@@ -504,7 +518,7 @@ def slot_edit(request: HttpRequest, group_slug: str, slot_id: int) -> HttpRespon
         data = form.cleaned_data
         try:
             services.slot_update(
-                actor=request.user,
+                actor=_actor(request),
                 slot=slot,
                 subgroup=data["subgroup"],
                 weekday=data["weekday"],
@@ -527,7 +541,7 @@ def slot_delete(request: HttpRequest, group_slug: str, slot_id: int) -> HttpResp
     group = _group(request, group_slug)
     slot = get_object_or_404(Slot, pk=slot_id, group=group)
     if request.method == "POST":
-        services.slot_delete(actor=request.user, slot=slot)
+        services.slot_delete(actor=_actor(request), slot=slot)
         messages.success(request, _("Den faste plads er slettet. Planlagte opslag er ikke berørt."))
         return redirect("plan-slots", group_slug=group.slug)
     return render(request, "scheduler/slot_delete.html", _context(request, group, slot=slot))
