@@ -580,9 +580,10 @@ def scheduled_post_publish(*, scheduled: ScheduledPost, now: dt.datetime | None 
         _fail(scheduled, reason)
         return
     assert scheduled.group is not None
-    uploads = _photo_uploads(scheduled)
+    uploads: list[PhotoUpload] = []
     try:
         with transaction.atomic():
+            uploads = _photo_uploads(scheduled)
             post = post_services.post_create(
                 actor=scheduled.author,
                 group=scheduled.group,
@@ -598,6 +599,12 @@ def scheduled_post_publish(*, scheduled: ScheduledPost, now: dt.datetime | None 
         return
     except PermissionDenied:
         _fail(scheduled, _("Forfatteren må ikke længere skrive dette sted."))
+        return
+    except (OSError, ValueError):
+        # A photo file gone missing or unreadable: fail this row with a reason
+        # instead of retrying it on every tick and blocking the rows behind it.
+        logger.exception("Scheduled post %s could not be published", scheduled.pk)
+        _fail(scheduled, _("Et af billederne kunne ikke læses. Tilføj billederne igen."))
         return
     finally:
         for upload in uploads:
@@ -616,8 +623,12 @@ def publish_due(*, limit: int | None = None) -> int:
     handled = 0
     while limit is None or handled < limit:
         with transaction.atomic():
+            # of=("self",): lock only the scheduled row, never the joined group,
+            # sub-group or author rows (PostgreSQL refuses FOR UPDATE on the nullable
+            # side of the sub-group join, and locking the group would make every
+            # other row of the group look locked to the next worker).
             row = (
-                ScheduledPost.objects.select_for_update(skip_locked=True)
+                ScheduledPost.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(state=ScheduledState.SCHEDULED, publish_at__lte=timezone.now())
                 .select_related("author", "group", "subgroup")
                 .order_by("publish_at", "id")

@@ -427,3 +427,21 @@ def test_week_plan_shows_open_slots_filled_slots_and_theme_balance(group: Any, s
     # Next week the Monday slot is filled by the planned post: no open slot shown.
     monday = next_week.days[0].entries
     assert [(e.at, e.scheduled is not None) for e in monday] == [(dt.time(9, 0), True)]
+
+
+def test_a_missing_photo_file_fails_the_row_and_does_not_block_the_next(
+    group: Any, staff: Any
+) -> None:
+    with time_machine.travel(local_dt(2026, 11, 20, 12, 0), tick=False):
+        broken = plan(staff, group, local_dt(2026, 11, 21, 9, 0), photos=[PhotoUpload(jpeg())])
+        fine = plan(staff, group, local_dt(2026, 11, 21, 9, 1))
+    photo = broken.photos.get()
+    photo.image.storage.delete(photo.image.name)
+    with time_machine.travel(local_dt(2026, 11, 21, 9, 5), tick=False):
+        assert services.publish_due() == 2
+    broken.refresh_from_db()
+    fine.refresh_from_db()
+    assert broken.state == ScheduledState.FAILED
+    assert "billederne" in broken.failure_reason
+    assert fine.state == ScheduledState.PUBLISHED
+    assert Post.objects.count() == 1
