@@ -59,6 +59,7 @@ lint: $(VENV)/.installed-test
 messages: $(VENV)/.installed
 	@command -v xgettext >/dev/null || { echo "make messages needs GNU gettext (apt-get install gettext)"; exit 1; }
 	$(PY) manage.py makemessages -l da -l en --ignore=.venv --ignore=var --ignore=tests --ignore=bench --no-obsolete
+	$(PY) tools/source_identity.py
 
 # Production processes, by hand (see docs/operations.md).
 serve: $(VENV)/.installed

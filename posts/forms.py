@@ -26,20 +26,10 @@ class MultipleImageField(forms.FileField):
 THEME_CHOICES = [("", _("Intet tema")), *Theme.choices]
 
 
-class PostForm(forms.Form):
-    body = forms.CharField(
-        label=_("Hvad vil du dele?"),
-        max_length=BODY_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4, "data-mentions": "true"}),
-        help_text=_("Du kan skrive *kursiv*, **fed**, lister og links. Nævn et medlem med @navn."),
-        error_messages={"required": _("Skriv noget, før du deler opslaget.")},
-    )
-    theme = forms.ChoiceField(
-        label=_("Tema (ABC for mental sundhed)"),
-        choices=THEME_CHOICES,
-        required=False,
-        widget=forms.RadioSelect,
-    )
+class PhotosFormMixin(forms.Form):
+    """Up to MAX_IMAGES photos and a line of description for each: the post
+    composer and the weekly plan's post form."""
+
     photos = MultipleImageField(
         label=_("Billeder"),
         required=False,
@@ -58,12 +48,6 @@ class PostForm(forms.Form):
             "skærmlæser, få glæde af dem."
         ),
     )
-    pinned = forms.BooleanField(label=_("Fastgør øverst i gruppen"), required=False)
-
-    def __init__(self, *args: Any, can_pin: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if not can_pin:
-            del self.fields["pinned"]
 
     def clean_photos(self) -> list[Any]:
         photos = self.cleaned_data.get("photos") or []
@@ -79,6 +63,30 @@ class PostForm(forms.Form):
             PhotoUpload(file=f, alt_text=alts[i] if i < len(alts) else "")
             for i, f in enumerate(self.cleaned_data.get("photos") or [])
         ]
+
+
+class PostForm(PhotosFormMixin):
+    field_order = ["body", "theme", "photos", "alt_texts", "pinned"]
+
+    body = forms.CharField(
+        label=_("Hvad vil du dele?"),
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "data-mentions": "true"}),
+        help_text=_("Du kan skrive *kursiv*, **fed**, lister og links. Nævn et medlem med @navn."),
+        error_messages={"required": _("Skriv noget, før du deler opslaget.")},
+    )
+    theme = forms.ChoiceField(
+        label=_("Tema (ABC for mental sundhed)"),
+        choices=THEME_CHOICES,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    pinned = forms.BooleanField(label=_("Fastgør øverst i gruppen"), required=False)
+
+    def __init__(self, *args: Any, can_pin: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_pin:
+            del self.fields["pinned"]
 
 
 class PostEditForm(forms.Form):

@@ -68,11 +68,37 @@ def _clean_body(body: str, *, max_length: int, what: str) -> str:
     return body
 
 
-def _clean_theme(theme: str) -> str:
+def clean_theme(theme: str) -> str:
     theme = theme or ""
     if theme and theme not in Theme.values:
         raise ValidationError(_("Vælg et af temaerne Aktiv, Sammen eller Meningsfuld."))
     return theme
+
+
+def photos_prepare(photos: Sequence[PhotoUpload]) -> list[tuple[Any, Any, str]]:
+    """Check and process uploaded photos before anything is stored: how many,
+    their descriptions, and their content (sammen.images). Returns (display,
+    thumbnail, alt text) for each, or raises one clear ValidationError."""
+    if len(photos) > MAX_IMAGES:
+        raise ValidationError(
+            _("Du kan højst vedhæfte %(n)d billeder til et opslag.") % {"n": MAX_IMAGES}
+        )
+    processed = []
+    for photo in photos:
+        alt = (photo.alt_text or "").strip()
+        if len(alt) > ALT_MAX_LENGTH:
+            raise ValidationError(
+                _("En billedbeskrivelse må højst være %(n)d tegn.") % {"n": ALT_MAX_LENGTH}
+            )
+        try:
+            display, thumb = process_photo(photo.file)
+        except ValidationError as exc:
+            name = getattr(photo.file, "name", "") or _("billedet")
+            raise ValidationError(
+                _("%(name)s: %(error)s") % {"name": name, "error": " ".join(exc.messages)}
+            ) from None
+        processed.append((display, thumb, alt))
+    return processed
 
 
 def record_event(
@@ -152,28 +178,10 @@ def post_create(
     group_perms.forget_memberships(actor)
     perms.require_write_place(actor, group, subgroup)
     body = _clean_body(body, max_length=BODY_MAX_LENGTH, what=_("opslaget"))
-    theme = _clean_theme(theme)
+    theme = clean_theme(theme)
     if pinned and not (perms.can_pin(actor, group) and subgroup is None):
         raise PermissionDenied
-    if len(photos) > MAX_IMAGES:
-        raise ValidationError(
-            _("Du kan højst vedhæfte %(n)d billeder til et opslag.") % {"n": MAX_IMAGES}
-        )
-    processed = []
-    for photo in photos:
-        alt = (photo.alt_text or "").strip()
-        if len(alt) > ALT_MAX_LENGTH:
-            raise ValidationError(
-                _("En billedbeskrivelse må højst være %(n)d tegn.") % {"n": ALT_MAX_LENGTH}
-            )
-        try:
-            display, thumb = process_photo(photo.file)
-        except ValidationError as exc:
-            name = getattr(photo.file, "name", "") or _("billedet")
-            raise ValidationError(
-                _("%(name)s: %(error)s") % {"name": name, "error": " ".join(exc.messages)}
-            ) from None
-        processed.append((display, thumb, alt))
+    processed = photos_prepare(photos)
 
     stored: list[Any] = []
     try:
@@ -216,7 +224,7 @@ def post_update(*, actor: User, post: Post, body: str, theme: str) -> Post:
     if not perms.can_edit_post(actor, post):
         raise PermissionDenied
     body = _clean_body(body, max_length=BODY_MAX_LENGTH, what=_("opslaget"))
-    theme = _clean_theme(theme)
+    theme = clean_theme(theme)
     with transaction.atomic():
         locked = Post.objects.select_for_update().get(pk=post.pk)
         if locked.state == ContentState.REMOVED:

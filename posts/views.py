@@ -20,6 +20,7 @@ from posts import fragments, selectors, services
 from posts import permissions as perms
 from posts.forms import CommentForm, PostEditForm, PostForm
 from posts.models import Comment, PostImage, ReactionKind, Theme
+from sammen.http import private_file
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -340,13 +341,4 @@ def post_photo(request: HttpRequest, group_slug: str, image_id: int, size: str) 
         post__group=group,
     )
     perms.require_view_post(request.user, image.post)
-    stored = image.image if size == "full" else image.thumbnail
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    content_type = "image/png" if stored.name.endswith(".png") else "image/jpeg"
-    response = FileResponse(handle, content_type=content_type)
-    # Private: a shared cache must never hand it to someone else.
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return private_file(image.image if size == "full" else image.thumbnail, max_age=86400)

@@ -10,9 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from posts.forms import THEME_CHOICES, MultipleFileInput, MultipleImageField
-from posts.models import ALT_MAX_LENGTH, BODY_MAX_LENGTH, MAX_IMAGES
-from posts.services import PhotoUpload
+from posts.forms import THEME_CHOICES, PhotosFormMixin
+from posts.models import BODY_MAX_LENGTH
 from scheduler import localtime
 from scheduler.models import Weekday
 
@@ -104,7 +103,7 @@ class WhenMixin(forms.Form):
             self.add_error("resolve" if exc.code == "ambiguous" else "time", exc)
 
 
-class ScheduledPostForm(WhenMixin):
+class ScheduledPostForm(PhotosFormMixin, WhenMixin):
     body = forms.CharField(
         label=_("Tekst"),
         max_length=BODY_MAX_LENGTH,
@@ -123,21 +122,6 @@ class ScheduledPostForm(WhenMixin):
         label=_("Hvor skal opslaget vises?"),
         required=False,
         error_messages={"invalid_choice": PLACE_ERROR},
-    )
-    photos = MultipleImageField(
-        label=_("Billeder"),
-        required=False,
-        help_text=_("Op til %(n)d billeder (JPEG, PNG, WebP eller HEIC).") % {"n": MAX_IMAGES},
-        widget=MultipleFileInput(
-            attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,.heic"}
-        ),
-    )
-    alt_texts = forms.CharField(
-        label=_("Beskriv billederne med ord"),
-        required=False,
-        max_length=(ALT_MAX_LENGTH + 1) * MAX_IMAGES,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Én linje pr. nyt billede, i samme rækkefølge."),
     )
     remove_photos = forms.TypedMultipleChoiceField(
         label=_("Fjern billeder"),
@@ -186,20 +170,7 @@ class ScheduledPostForm(WhenMixin):
         if place and place not in self.subgroups:
             self.add_error("place", PLACE_ERROR)
         cleaned["subgroup"] = self.subgroups.get(place)
-        photos = cleaned.get("photos") or []
-        if len(photos) > MAX_IMAGES:
-            self.add_error(
-                "photos",
-                _("Du kan højst vedhæfte %(n)d billeder til et opslag.") % {"n": MAX_IMAGES},
-            )
         return cleaned
-
-    def photo_uploads(self) -> list[PhotoUpload]:
-        alts = [line.strip() for line in (self.cleaned_data.get("alt_texts") or "").splitlines()]
-        return [
-            PhotoUpload(file=f, alt_text=alts[i] if i < len(alts) else "")
-            for i, f in enumerate(self.cleaned_data.get("photos") or [])
-        ]
 
 
 class MoveForm(WhenMixin):

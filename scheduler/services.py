@@ -26,9 +26,8 @@ from groups import permissions as group_perms
 from groups.models import Group, Membership, MembershipStatus, SubGroup
 from posts import permissions as post_perms
 from posts import services as post_services
-from posts.models import ALT_MAX_LENGTH, BODY_MAX_LENGTH, MAX_IMAGES, Theme
+from posts.models import BODY_MAX_LENGTH, MAX_IMAGES
 from posts.services import PhotoUpload
-from sammen.images import process_photo
 from sammen.mail import mail_after_commit
 from scheduler import localtime
 from scheduler import permissions as perms
@@ -54,13 +53,6 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def _clean_theme(theme: str) -> str:
-    theme = theme or ""
-    if theme and theme not in Theme.values:
-        raise ValidationError(_("Vælg et af temaerne Aktiv, Sammen eller Meningsfuld."))
-    return theme
-
-
 def _check_place(actor: User, group: Group, subgroup: SubGroup | None) -> None:
     if subgroup is None:
         return
@@ -81,25 +73,6 @@ def _check_time(publish_at: dt.datetime | None, *, required: bool) -> None:
         raise ValidationError(
             _("Tidspunktet er allerede passeret. Vælg et tidspunkt ude i fremtiden.")
         )
-
-
-def _process_photos(photos: Sequence[PhotoUpload]) -> list[tuple[Any, Any, str]]:
-    processed = []
-    for photo in photos:
-        alt = (photo.alt_text or "").strip()
-        if len(alt) > ALT_MAX_LENGTH:
-            raise ValidationError(
-                _("En billedbeskrivelse må højst være %(n)d tegn.") % {"n": ALT_MAX_LENGTH}
-            )
-        try:
-            display, thumb = process_photo(photo.file)
-        except ValidationError as exc:
-            name = getattr(photo.file, "name", "") or _("billedet")
-            raise ValidationError(
-                _("%(name)s: %(error)s") % {"name": name, "error": " ".join(exc.messages)}
-            ) from None
-        processed.append((display, thumb, alt))
-    return processed
 
 
 def _store_photos(
@@ -194,7 +167,7 @@ def _clean_slot(weekday: Any, local_time: Any, theme: str, title_hint: str) -> d
     return {
         "weekday": weekday,
         "local_time": local_time.replace(second=0, microsecond=0, tzinfo=None),
-        "theme": _clean_theme(theme),
+        "theme": post_services.clean_theme(theme),
         "title_hint": title_hint,
     }
 
@@ -253,17 +226,13 @@ def scheduled_post_create(
     perms.require_plan(actor, group)
     _check_place(actor, group, subgroup)
     body = _clean_body(body)
-    theme = _clean_theme(theme)
+    theme = post_services.clean_theme(theme)
     _check_time(publish_at, required=not draft)
     if pinned and subgroup is not None:
         raise ValidationError(_("Kun opslag i selve gruppen kan fastgøres øverst."))
     if slot is not None and slot.group_id != group.pk:
         slot = None
-    if len(photos) > MAX_IMAGES:
-        raise ValidationError(
-            _("Du kan højst vedhæfte %(n)d billeder til et opslag.") % {"n": MAX_IMAGES}
-        )
-    processed = _process_photos(photos)
+    processed = post_services.photos_prepare(photos)
     stored: list[Any] = []
     try:
         with transaction.atomic():
@@ -311,11 +280,11 @@ def scheduled_post_update(
     perms.require_plan(actor, group)
     _check_place(actor, group, subgroup)
     body = _clean_body(body)
-    theme = _clean_theme(theme)
+    theme = post_services.clean_theme(theme)
     _check_time(publish_at, required=not draft)
     if pinned and subgroup is not None:
         raise ValidationError(_("Kun opslag i selve gruppen kan fastgøres øverst."))
-    processed = _process_photos(add_photos)
+    processed = post_services.photos_prepare(add_photos)
     stored: list[Any] = []
     removed: list[Any] = []
     try:

@@ -27,6 +27,7 @@ from groups import permissions as group_perms
 from groups.models import Group
 from posts.models import Post
 from posts.rendering import render_markdown
+from sammen.http import private_file
 from scheduler import localtime, selectors, services
 from scheduler import permissions as perms
 from scheduler.forms import CopyWeekForm, MoveForm, ScheduledPostForm, SlotForm, week_label
@@ -461,15 +462,7 @@ def scheduled_photo(
         raise Http404
     group = _group(request, group_slug)
     photo = get_object_or_404(ScheduledPhoto, pk=photo_id, scheduled_post__group=group)
-    stored = photo.image if size == "full" else photo.thumbnail
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    content_type = "image/png" if stored.name.endswith(".png") else "image/jpeg"
-    response = FileResponse(handle, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return private_file(photo.image if size == "full" else photo.thumbnail, max_age=3600)
 
 
 # --- slots -----------------------------------------------------------------------
