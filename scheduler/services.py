@@ -126,6 +126,15 @@ def _check_editable(locked: ScheduledPost, version: int | None) -> None:
         )
 
 
+def _require_plan_for(actor: User, scheduled: ScheduledPost) -> Group:
+    """The group of a planned post, if the actor may plan there."""
+    if scheduled.group is None:
+        raise ValidationError(_("Gruppen findes ikke længere."))
+    group_perms.forget_memberships(actor)
+    perms.require_plan(actor, scheduled.group)
+    return scheduled.group
+
+
 def _place_name(group: Group, subgroup: SubGroup | None) -> str:
     return f"{group.name} › {subgroup.name}" if subgroup else group.name
 
@@ -273,11 +282,7 @@ def scheduled_post_update(
 ) -> ScheduledPost:
     """Edit a draft, a planned or a failed post. A failed post saved with a new
     time is planned again."""
-    group = scheduled.group
-    if group is None:
-        raise ValidationError(_("Gruppen findes ikke længere."))
-    group_perms.forget_memberships(actor)
-    perms.require_plan(actor, group)
+    group = _require_plan_for(actor, scheduled)
     _check_place(actor, group, subgroup)
     body = _clean_body(body)
     theme = post_services.clean_theme(theme)
@@ -336,10 +341,7 @@ def scheduled_post_move(
     *, actor: User, scheduled: ScheduledPost, version: int | None, publish_at: dt.datetime
 ) -> ScheduledPost:
     """Move a planned post (or a draft, which stays a draft) to another time."""
-    if scheduled.group is None:
-        raise ValidationError(_("Gruppen findes ikke længere."))
-    group_perms.forget_memberships(actor)
-    perms.require_plan(actor, scheduled.group)
+    _require_plan_for(actor, scheduled)
     _check_time(publish_at, required=True)
     with transaction.atomic():
         locked = _lock(scheduled)
@@ -369,10 +371,7 @@ def scheduled_post_move(
 def scheduled_post_cancel(
     *, actor: User, scheduled: ScheduledPost, version: int | None = None
 ) -> ScheduledPost:
-    if scheduled.group is None:
-        raise ValidationError(_("Gruppen findes ikke længere."))
-    group_perms.forget_memberships(actor)
-    perms.require_plan(actor, scheduled.group)
+    _require_plan_for(actor, scheduled)
     with transaction.atomic():
         locked = _lock(scheduled)
         _check_editable(locked, version)
@@ -430,10 +429,7 @@ def _copy(
 def scheduled_post_duplicate(*, actor: User, scheduled: ScheduledPost) -> ScheduledPost:
     """A copy to work on: a draft at the same time a week later (or without a
     time, if that is not possible), with the same text, theme and photos."""
-    if scheduled.group is None:
-        raise ValidationError(_("Gruppen findes ikke længere."))
-    group_perms.forget_memberships(actor)
-    perms.require_plan(actor, scheduled.group)
+    _require_plan_for(actor, scheduled)
     stored: list[Any] = []
     try:
         with transaction.atomic():
