@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 
@@ -74,18 +74,19 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
 
 
 def _post_queryset(viewer: Any, group: Group) -> QuerySet[Post]:
-    return (
-        Post.objects.filter(_visible_filter(viewer, group))
-        .select_related("author", "group", "subgroup")
-        .prefetch_related(Prefetch("images", queryset=PostImage.objects.order_by("position", "id")))
+    return Post.objects.filter(_visible_filter(viewer, group)).select_related(
+        "author", "group", "subgroup"
     )
 
 
-def _attach(viewer: Any, posts: list[Post], *, all_comments: bool) -> None:
-    """Comments, reaction summaries and capabilities for a list of posts, in a
-    constant number of queries."""
+def attach(viewer: Any, posts: list[Post], *, all_comments: bool = False) -> None:
+    """Photos, comments, reaction summaries and capabilities for a list of
+    posts, in a constant number of queries: what a post card shows."""
     if not posts:
         return
+    prefetch_related_objects(
+        posts, Prefetch("images", queryset=PostImage.objects.order_by("position", "id"))
+    )
     group = posts[0].group
     ids = [p.pk for p in posts]
     comments = list(
@@ -164,10 +165,15 @@ def feed(
     theme: str = "",
     cursor: str | None = None,
     page_size: int = PAGE_SIZE,
+    prepare: bool = True,
 ) -> FeedPage:
     """A group's (or sub-group's) feed: pinned posts first on the first page,
     then newest first. Keyset pagination by (created_at, id), so posts that
-    arrive while someone reads do not shift the next page."""
+    arrive while someone reads do not shift the next page.
+
+    With prepare=False the posts come bare (no photos, comments, reactions):
+    posts.fragments.render_cards then prepares only those whose card is not
+    in the cache."""
     perms.require_read_place(viewer, group, subgroup)
     event_id = last_event_id(group)
     qs = _post_queryset(viewer, group).filter(group=group, subgroup=subgroup)
@@ -184,7 +190,8 @@ def feed(
     page = list(rest.order_by("-created_at", "-id")[: page_size + 1])
     next_cursor = encode_cursor(page[page_size - 1]) if len(page) > page_size else None
     page = page[:page_size]
-    _attach(viewer, pinned + page, all_comments=False)
+    if prepare:
+        attach(viewer, pinned + page, all_comments=False)
     return FeedPage(pinned=pinned, posts=page, next_cursor=next_cursor, last_event_id=event_id)
 
 
@@ -198,7 +205,7 @@ def post_get(*, viewer: Any, group: Group, post_id: int) -> Post:
 
 def post_detail(*, viewer: Any, group: Group, post_id: int) -> Post:
     post = post_get(viewer=viewer, group=group, post_id=post_id)
-    _attach(viewer, [post], all_comments=True)
+    attach(viewer, [post], all_comments=True)
     return post
 
 
@@ -230,3 +237,39 @@ def mention_candidates(*, viewer: Any, group: Group, prefix: str, limit: int = 8
         .order_by("user__display_name")
         .values_list("user__display_name", flat=True)[:limit]
     )
+
+
+def card_states(*, viewer: Any, group: Group, posts: list[Post]) -> dict[int, Any]:
+    """For each bare post, everything its card depends on besides the post's
+    own version: the viewer's role and pause, what they may do with the post,
+    their own comments on it (any state) and their own reactions on it and its
+    comments. Two viewers with equal states see the same card (comment
+    capabilities and which comments show follow from these too). Two queries."""
+    if not posts:
+        return {}
+    ids = [p.pk for p in posts]
+    own_comments: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    own_reactions: dict[int, list[tuple[int | None, str]]] = defaultdict(list)
+    if getattr(viewer, "pk", None):
+        for post_id, comment_id, state in Comment.objects.filter(
+            post_id__in=ids, author_id=viewer.pk
+        ).values_list("post_id", "id", "state"):
+            own_comments[post_id].append((comment_id, state))
+        for post_id, comment_id, comment_post_id, kind in (
+            Reaction.objects.filter(user_id=viewer.pk)
+            .filter(Q(post_id__in=ids) | Q(comment__post_id__in=ids))
+            .values_list("post_id", "comment_id", "comment__post_id", "kind")
+        ):
+            own_reactions[post_id or comment_post_id].append((comment_id, kind))
+    role = group_perms.role_in(viewer, group)
+    paused = perms.muted_until(viewer, group) is not None
+    return {
+        p.pk: (
+            role,
+            paused,
+            sorted(perms.post_capabilities(viewer, p).items()),
+            sorted(own_comments.get(p.pk, [])),
+            sorted(own_reactions.get(p.pk, []), key=repr),
+        )
+        for p in posts
+    }

@@ -55,12 +55,21 @@ def feed_context(request: HttpRequest, group: Any, subgroup: Any = None) -> dict
         subgroup=subgroup,
         theme=theme,
         cursor=request.GET.get("før"),
+        prepare=False,
     )
+
+    def prepare(posts: list[Any]) -> None:
+        selectors.attach(request.user, posts)
+
     can_write = perms.can_write_place(request.user, group, subgroup)
     return {
         "feed": page,
-        "pinned_cards": fragments.render_cards(request, group=group, posts=page.pinned),
-        "post_cards": fragments.render_cards(request, group=group, posts=page.posts),
+        "pinned_cards": fragments.render_cards(
+            request, group=group, posts=page.pinned, prepare=prepare
+        ),
+        "post_cards": fragments.render_cards(
+            request, group=group, posts=page.posts, prepare=prepare
+        ),
         "theme": theme,
         "themes": Theme.choices,
         "reaction_kinds": ReactionKind.choices,
