@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "accounts",
     "groups",
     "posts",
+    "moderation",
 ]
 
 MIDDLEWARE = [
