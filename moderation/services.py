@@ -340,7 +340,7 @@ def case_decide(
         if post_id is not None:
             Post.objects.select_for_update().filter(pk=post_id).first()
         case = (
-            Case.objects.select_for_update()
+            Case.objects.select_for_update(of=("self",))
             .select_related("post", "post__group", "comment", "resolved_by")
             .filter(pk=case_id, group=group)
             .first()

@@ -57,7 +57,7 @@ def _flag(request: HttpRequest, group: Any, post: Post, comment: Comment | None)
     if item.state == ContentState.REMOVED or post.state == ContentState.REMOVED:
         messages.info(request, _("Indlægget er allerede fjernet. Tak, fordi du sagde til."))
         return redirect(group)
-    form = FlagForm(request.POST or None)
+    form = FlagForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -156,7 +156,7 @@ def queue(request: HttpRequest, group_slug: str) -> HttpResponse:
 def case_detail(request: HttpRequest, group_slug: str, case_id: int) -> HttpResponse:
     group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
     perms.require_view_queue(request.user, group)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         perms.require_moderate(request.user, group)
         if form.is_valid():
@@ -236,7 +236,7 @@ def moderation_settings(request: HttpRequest, group_slug: str) -> HttpResponse:
     perms.require_edit_settings(request.user, group)
     current = selectors.settings_for(group)
     form = SettingsForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "flag_threshold": current.flag_threshold,
             "hold_first_posts": current.hold_first_posts,
