@@ -22,6 +22,7 @@ from moderation import permissions as perms
 from moderation import selectors, services
 from moderation.forms import BulkForm, DecisionForm, FlagForm, SettingsForm
 from moderation.models import AuthorAction, CaseState, FlagReason
+from posts import permissions as post_perms
 from posts.models import Comment, ContentState, Post
 
 
@@ -82,6 +83,10 @@ def _flag(request: HttpRequest, group: Any, post: Post, comment: Comment | None)
                     request,
                     _("Tak. Din anmeldelse er sendt til gruppens moderatorer."),
                 )
+                post.refresh_from_db(fields=["state"])
+                if not post_perms.can_view_post(request.user, post):
+                    # Hidden by this very flag: the post page is gone for them.
+                    return redirect(post.subgroup or group)
                 return redirect(back)
         status = 400
     return render(
