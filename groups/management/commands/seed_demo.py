@@ -16,10 +16,12 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import User
 from groups.management.commands._demo_content import seed_content
+from groups.management.commands._demo_moderation import seed_moderation
 from groups.models import (
     Group,
     JoinPolicy,
@@ -186,7 +188,11 @@ class Command(BaseCommand):
                 "seed_demo refuses to run with DEBUG off: it creates accounts with a known "
                 "password. Use --force if this really is a demo site."
             )
-        with transaction.atomic():
+        # The demo's concern flag must not e-mail the demo staff at every start.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
             self._seed()
         self.stdout.write(self.style.SUCCESS("Demo community ready: %s" % GROUP_NAME))
         self.stdout.write("Demo accounts (password: %s):" % PASSWORD)
@@ -318,4 +324,10 @@ class Command(BaseCommand):
             members=[accounts["member@example.org"], *members],
             subgroups={s.slug: s for s in SubGroup.objects.filter(group=group)},
             knitter=accounts["member@example.org"],
+        )
+        seed_moderation(
+            group=group,
+            admin=admin,
+            moderator=accounts["moderator@example.org"],
+            members=members,
         )
