@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -127,15 +128,21 @@ def author_histories(group: Group, author_ids: list[int]) -> dict[int, AuthorHis
     ).values_list("user_id", "joined_at", "role", "muted_until"):
         h = out[user_id]
         h.joined_at, h.role, h.muted_until = joined_at, role, muted_until
+    # The last few rows per author, however long anyone's history is.
     entries = (
         AuditEntry.objects.filter(group=group, target_user_id__in=ids)
-        .select_related("actor")
+        .annotate(
+            n=Window(
+                RowNumber(),
+                partition_by=[F("target_user_id")],
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(n__lte=HISTORY_ENTRIES)
         .order_by("-created_at", "-id")
     )
-    for entry in entries[: HISTORY_ENTRIES * len(ids) * 4]:
-        h = out[entry.target_user_id or 0]
-        if len(h.entries) < HISTORY_ENTRIES:
-            h.entries.append(entry)
+    for entry in entries:
+        out[entry.target_user_id or 0].entries.append(entry)
     for row in (
         Case.objects.filter(group=group, author_id__in=ids, state=CaseState.RESOLVED)
         .exclude(decision="approve")

@@ -645,3 +645,24 @@ def test_author_history_in_the_queue(
 
 
 _ = (Comment, make_membership)
+
+
+def test_author_history_keeps_the_last_five_rows_per_author(
+    group: Group, author: User, member: User, admin: User
+) -> None:
+    from moderation import audit
+
+    for i in range(8):
+        audit.record(
+            group=group,
+            actor=admin,
+            action=AuditAction.WARN,
+            target_user_id=author.pk,
+            reason=f"Advarsel {i}",
+        )
+    audit.record(group=group, actor=admin, action=AuditAction.WARN, target_user_id=member.pk)
+    histories = selectors.author_histories(group, [author.pk, member.pk])
+    assert [e.reason for e in histories[author.pk].entries] == [
+        f"Advarsel {i}" for i in (7, 6, 5, 4, 3)
+    ]
+    assert len(histories[member.pk].entries) == 1
