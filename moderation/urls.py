@@ -12,6 +12,7 @@ urlpatterns = [
         name="moderation-settings",
     ),
     path("<slug:group_slug>/moderation/<int:case_id>/", views.case_detail, name="moderation-case"),
+    path("<slug:group_slug>/help/", views.concern_help, name="moderation-help"),
     path("<slug:group_slug>/posts/<int:post_id>/flag/", views.flag_post, name="post-flag"),
     path(
         "<slug:group_slug>/comments/<int:comment_id>/flag/",

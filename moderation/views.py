@@ -74,11 +74,8 @@ def _flag(request: HttpRequest, group: Any, post: Post, comment: Comment | None)
                 form.add_error(None, exc)
             else:
                 if result.concern:
-                    return render(
-                        request,
-                        "moderation/flag_concern.html",
-                        _context(request, group, help_text=result.help_text, back=back),
-                    )
+                    messages.success(request, _("Tak, fordi du sagde til."))
+                    return redirect("moderation-help", group_slug=group.slug)
                 messages.success(
                     request,
                     _("Tak. Din anmeldelse er sendt til gruppens moderatorer."),
@@ -121,6 +118,20 @@ def flag_comment(request: HttpRequest, group_slug: str, comment_id: int) -> Http
     if comment is None:
         raise Http404
     return _flag(request, group, comment.post, comment)
+
+
+@login_required
+def concern_help(request: HttpRequest, group_slug: str) -> HttpResponse:
+    """Where to get help now: shown after a concern for a member, and linked
+    from the rules page."""
+    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    return render(
+        request,
+        "moderation/flag_concern.html",
+        _context(
+            request, group, help_text=selectors.help_text(group), back=group.get_absolute_url()
+        ),
+    )
 
 
 # --- the queue ----------------------------------------------------------------------

@@ -47,6 +47,7 @@ def url(kind: str, group: Group, w: dict[str, Any]) -> str:
         "settings": f"/groups/{s}/moderation/settings/",
         "flag-post": f"/groups/{s}/posts/{w['post'].pk}/flag/",
         "flag-comment": f"/groups/{s}/comments/{w['comment'].pk}/flag/",
+        "help": f"/groups/{s}/help/",
     }[kind]
 
 
@@ -61,6 +62,7 @@ GET_MATRIX = {
     "settings": [302, 404, 404, 404, 403, 403, 403, 200],
     "flag-post": [302, 404, 404, 404, 200, 200, 200, 200],
     "flag-comment": [302, 404, 404, 404, 200, 200, 200, 200],
+    "help": [302, 404, 404, 404, 200, 200, 200, 200],
 }
 
 
@@ -219,12 +221,21 @@ def test_concern_flag_shows_the_calm_help_text(
     post: Post, group: Group, member: User, client_for: Any
 ) -> None:
     response = client_for(member).post(
-        f"/groups/{group.slug}/posts/{post.pk}/flag/", {"reason": "concern"}
+        f"/groups/{group.slug}/posts/{post.pk}/flag/", {"reason": "concern"}, follow=True
     )
-    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == f"/groups/{group.slug}/help/"
     body = response.content.decode()
     assert "Tak, fordi du sagde til" in body
     assert "112" in body
+
+
+def test_the_help_page_is_for_members_and_linked_from_the_rules(
+    group: Group, member: User, outsider: User, client_for: Any
+) -> None:
+    assert client_for(outsider).get(f"/groups/{group.slug}/help/").status_code == 404
+    assert client_for(member).get(f"/groups/{group.slug}/help/").status_code == 200
+    rules = client_for(member).get(f"/groups/{group.slug}/rules/").content.decode()
+    assert f"/groups/{group.slug}/help/" in rules
 
 
 @pytest.mark.parametrize(
