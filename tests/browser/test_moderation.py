@@ -154,6 +154,6 @@ def test_concern_help_page_has_no_wcag_violations(
     page.goto(live_server.url + f"/groups/{queue_world['group'].slug}/posts/{other.pk}/flag/")
     page.get_by_label("Bekymring for et medlem").check()
     page.get_by_role("button", name="Send anmeldelsen").click()
-    expect(page.get_by_text("Tak, fordi du sagde til.")).to_be_visible()
+    expect(page.locator(".message.success")).to_have_text("Tak, fordi du sagde til.")
     expect(page.get_by_role("heading", name="Hjælp, hvis nogen har det svært")).to_be_visible()
     _axe(page)
