@@ -52,7 +52,7 @@ test: $(VENV)/.installed-test chromium compilemessages
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy accounts groups posts sammen scheduler
+	$(BIN)/mypy accounts groups posts moderation sammen scheduler
 	$(PY) tools/check_translations.py
 
 # Extracting strings needs GNU gettext (Debian: gettext); compiling does not.

@@ -119,6 +119,21 @@ def can_manage_members(user: Any, group: Group) -> bool:
     return is_admin(user, group)
 
 
+def can_discipline(user: Any, group: Group, target: Membership) -> bool:
+    """Remove, ban or mute someone: administrators (anyone but themselves);
+    moderators too, from the moderation queue, but only ordinary members."""
+    if not _authenticated(user) or target.user_id == user.pk:
+        return False
+    role = role_in(user, group)
+    if role == Role.ADMIN:
+        return True
+    return (
+        role == Role.MODERATOR
+        and target.status == MembershipStatus.ACTIVE
+        and target.role == Role.MEMBER
+    )
+
+
 def can_edit_group(user: Any, group: Group) -> bool:
     return is_admin(user, group)
 

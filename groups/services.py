@@ -81,6 +81,29 @@ def _active_admin_count(group: Group) -> int:
     ).count()
 
 
+def _audit(
+    group: Group, actor: User, action: str, *, user_id: int, reason: str = "", detail: str = ""
+) -> None:
+    """One row in the group's moderation log, in the caller's transaction."""
+    from moderation import audit  # moderation builds on groups: import at call time
+
+    audit.record(
+        group=group,
+        actor=actor,
+        action=action,
+        target_user_id=user_id,
+        reason=reason,
+        detail=detail,
+    )
+
+
+def _require_discipliner(actor: User, group: Group) -> None:
+    """Administrators, and moderators acting from the moderation queue."""
+    perms.require_member(actor, group)
+    if perms.role_in(actor, group) not in (Role.ADMIN, Role.MODERATOR):
+        raise PermissionDenied
+
+
 def _notify_membership_gone(group: Group, user_id: int) -> None:
     """Tell open sockets of this user in this group to close."""
     publish(group_channel_name(group.pk), "membership.removed", user_id=user_id)
@@ -278,6 +301,13 @@ def _decide(
             m.role = Role.MEMBER
             fields += ["joined_at", "role"]
         m.save(update_fields=fields)
+        _audit(
+            group,
+            actor,
+            "member_approve" if approve else "member_decline",
+            user_id=m.user_id,
+            reason=message,
+        )
         home = _absolute(reverse("home"))
         if approve:
             _mail_after_commit(
@@ -338,10 +368,11 @@ def membership_leave(*, actor: User, group: Group) -> None:
     perms.forget_memberships(actor)
 
 
-def membership_remove(*, actor: User, group: Group, user_id: int) -> None:
-    """An administrator removes a member (who may ask to join again)."""
+def membership_remove(*, actor: User, group: Group, user_id: int, reason: str = "") -> None:
+    """An administrator removes a member (who may ask to join again); a
+    moderator may remove an ordinary member from the moderation queue."""
     perms.forget_memberships(actor)
-    perms.require_group_admin(actor, group)
+    _require_discipliner(actor, group)
     if user_id == actor.pk:
         raise ValidationError(_("Du kan ikke fjerne dig selv. Brug 'Forlad gruppen'."))
     with transaction.atomic():
@@ -353,17 +384,21 @@ def membership_remove(*, actor: User, group: Group, user_id: int) -> None:
         )
         if m is None:
             raise ValidationError(_("Personen er ikke medlem af gruppen."))
+        if not perms.can_discipline(actor, group, m):
+            raise PermissionDenied
         if m.role == Role.ADMIN and _active_admin_count(group) <= 1:
             raise ValidationError(_("Gruppen skal have mindst én administrator."))
         SubGroupMembership.objects.filter(user_id=user_id, subgroup__group=group).delete()
         m.delete()
+        _audit(group, actor, "member_remove", user_id=user_id, reason=reason.strip()[:1000])
         _notify_membership_gone(group, user_id)
 
 
 def membership_ban(*, actor: User, group: Group, user_id: int, reason: str = "") -> Membership:
-    """Ban a member or requester: they lose access and cannot ask again."""
+    """Ban a member or requester: they lose access and cannot ask again.
+    Administrators; moderators only ordinary members, from the queue."""
     perms.forget_memberships(actor)
-    perms.require_group_admin(actor, group)
+    _require_discipliner(actor, group)
     if user_id == actor.pk:
         raise ValidationError(_("Du kan ikke udelukke dig selv."))
     reason = reason.strip()
@@ -376,6 +411,8 @@ def membership_ban(*, actor: User, group: Group, user_id: int, reason: str = "")
             raise ValidationError(_("Personen er ikke medlem af gruppen."))
         if m.status == MembershipStatus.BANNED:
             raise ValidationError(_("Personen er allerede udelukket."))
+        if not perms.can_discipline(actor, group, m):
+            raise PermissionDenied
         if (
             m.status == MembershipStatus.ACTIVE
             and m.role == Role.ADMIN
@@ -389,6 +426,7 @@ def membership_ban(*, actor: User, group: Group, user_id: int, reason: str = "")
         m.decided_by = actor
         m.decision_message = reason
         m.save(update_fields=["status", "role", "decided_at", "decided_by", "decision_message"])
+        _audit(group, actor, "member_ban", user_id=user_id, reason=reason)
         _notify_membership_gone(group, user_id)
     return m
 
@@ -401,6 +439,8 @@ def membership_unban(*, actor: User, group: Group, user_id: int) -> None:
         deleted, _count = Membership.objects.filter(
             user_id=user_id, group=group, status=MembershipStatus.BANNED
         ).delete()
+        if deleted:
+            _audit(group, actor, "member_unban", user_id=user_id)
     if not deleted:
         raise ValidationError(_("Personen er ikke udelukket."))
 
@@ -429,10 +469,49 @@ def membership_set_role(*, actor: User, group: Group, user_id: int, role: str) -
                     "Gør en anden til administrator først."
                 )
             )
+        old_role = m.role
         m.role = role
         m.save(update_fields=["role"])
+        _audit(
+            group,
+            actor,
+            "role_change",
+            user_id=user_id,
+            detail=f"{Role(old_role).label} → {Role(role).label}",
+        )
         publish(group_channel_name(group.pk), "membership.role_changed", user_id=user_id)
     perms.forget_memberships(actor)
+    return m
+
+
+def membership_mute(
+    *, actor: User, group: Group, user_id: int, until: Any, reason: str = ""
+) -> Membership:
+    """Put a member on pause until `until` (None lifts it): they read, but do
+    not post, comment or react. Moderators and administrators (moderators:
+    ordinary members only)."""
+    perms.forget_memberships(actor)
+    _require_discipliner(actor, group)
+    reason = reason.strip()
+    if len(reason) > 1000:
+        raise ValidationError(_("Begrundelsen må højst være 1000 tegn."))
+    with transaction.atomic():
+        m = (
+            Membership.objects.select_for_update()
+            .filter(user_id=user_id, group=group, status=MembershipStatus.ACTIVE)
+            .first()
+        )
+        if m is None:
+            raise ValidationError(_("Personen er ikke medlem af gruppen."))
+        if not perms.can_discipline(actor, group, m):
+            raise PermissionDenied
+        m.muted_until = until
+        m.save(update_fields=["muted_until"])
+        detail = timezone.localtime(until).strftime("%Y-%m-%d %H:%M") if until else ""
+        _audit(group, actor, "mute", user_id=user_id, reason=reason, detail=detail)
+        # Live pages re-read memberships with every event; this one refreshes
+        # the member's own controls.
+        publish(group_channel_name(group.pk), "membership.role_changed", user_id=user_id)
     return m
 
 

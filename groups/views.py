@@ -45,6 +45,14 @@ def _group_context(request: HttpRequest, group: Any, **extra: Any) -> dict[str, 
     if can["can_manage_members"]:
         # The badge on the "Anmodninger" tab, on every page an administrator sees.
         context["pending_count"] = selectors.group_pending_requests(group=group).count()
+    # moderation builds on groups: import at call time.
+    from moderation import permissions as mod_perms
+    from moderation import selectors as mod_selectors
+
+    context["mod"] = mod_perms.moderation_capabilities(request.user, group)
+    if context["mod"]["view_queue"]:
+        # The badge on the "Moderation" tab; concern for a member stands out.
+        context["queue_counts"] = mod_selectors.queue_counts(group)
     context.update(extra)
     return context
 
@@ -58,6 +66,14 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "groups/landing.html", {"groups": groups})
     context = selectors.home_for(request.user)
     context["can_create_group"] = perms.can_create_group(request.user)
+    from moderation import selectors as mod_selectors  # moderation builds on groups
+
+    # What moderators decided about the person's posts, and the queues they work.
+    context["notices"] = mod_selectors.notices_for(request.user)
+    active = list(context.get("active") or [])
+    counts = mod_selectors.open_counts_for(active)
+    for m in active:
+        m.queue_counts = counts.get(m.group_id)
     return render(request, "groups/home.html", context)
 
 

@@ -157,9 +157,13 @@ def load_snapshot(event_id: int, group_id: int) -> Snapshot | None:
                 subgroup_id=event.subgroup_id, status=SubGroupMembershipStatus.ACTIVE
             ).values_list("user_id", flat=True)
         )
-    if post is not None and event.kind in ("post.created", "reaction.changed"):
+    if post is not None and event.kind in ("post.created", "post.shown", "reaction.changed"):
         snap.post_counts = _counts(post_id=post.pk)
-    if comment is not None and event.kind in ("comment.created", "reaction.changed"):
+    if comment is not None and event.kind in (
+        "comment.created",
+        "comment.shown",
+        "reaction.changed",
+    ):
         snap.comment_counts = _counts(comment_id=comment.pk)
     _snapshots.put(event_id, snap)
     return snap
@@ -212,11 +216,13 @@ def _viewer_state(snap: Snapshot, view: View, viewer: Any) -> tuple[str, Any] | 
     if kind == "post.deleted" or post is None or not perms.can_view_post(viewer, post):
         return ("remove-post", None)
     post_can = tuple(sorted(perms.post_capabilities(viewer, post).items()))
-    if kind == "post.created":
+    if kind == "post.created" or (kind == "post.shown" and view.is_feed):
+        # A post shown again after moderation comes back like a new one (the
+        # page replaces it where it is still shown, for author and moderators).
         if not view.is_feed or (view.theme and post.theme != view.theme):
             return None
         return ("post", post_can)
-    if kind == "post.updated":
+    if kind in ("post.updated", "post.hidden", "post.shown"):
         return ("post-body", None)
     comment = snap.comment
     if kind == "comment.deleted" or (
@@ -224,10 +230,17 @@ def _viewer_state(snap: Snapshot, view: View, viewer: Any) -> tuple[str, Any] | 
         and (comment is None or not _can_view_comment(viewer, comment, post))
     ):
         return ("remove-comment", None)
-    if kind == "comment.created":
+    if kind == "comment.shown":
+        assert comment is not None
+        if comment.author_id == getattr(viewer, "pk", None) or perms.is_moderator(
+            viewer, snap.group
+        ):
+            # They saw it while it was held or hidden: keep its replies in place.
+            return ("comment-body", None)
+    if kind in ("comment.created", "comment.shown"):
         assert comment is not None
         return ("comment", (post_can, _comment_can(viewer, comment, post)))
-    if kind == "comment.updated":
+    if kind in ("comment.updated", "comment.hidden"):
         return ("comment-body", None)
     if kind == "reaction.changed":
         if event.actor_id is not None and event.actor_id == getattr(viewer, "pk", None):
@@ -348,9 +361,10 @@ def _build_ops(
         post.reactions_summary = selectors.summarize(snap.post_counts, None)  # type: ignore[attr-defined]
         html = _render("posts/partials/post.html", base, view)
         author = post.author.display_name if post.author else ""
-        return [{"op": "prepend", "target": "#feed-posts", "html": html}], _(
-            "Nyt opslag fra %(name)s"
-        ) % {"name": author}
+        announce = (
+            _("Nyt opslag fra %(name)s") % {"name": author} if event.kind == "post.created" else ""
+        )
+        return [{"op": "prepend", "target": "#feed-posts", "html": html}], announce
     if what == "post-body":
         html = _render("posts/partials/post_body.html", base, view)
         return [{"op": "replace", "target": f"#post-{post.pk}-body", "html": html}], ""
@@ -396,9 +410,10 @@ def _build_ops(
     html = _render("posts/partials/comment.html", ctx, view)
     target = f"#replies-{comment.parent_id}" if comment.parent_id else f"#comments-{post.pk}"
     author = comment.author.display_name if comment.author else ""
-    return [{"op": "append", "target": target, "html": html}, count_op], _(
-        "Ny kommentar fra %(name)s"
-    ) % {"name": author}
+    announce = (
+        _("Ny kommentar fra %(name)s") % {"name": author} if event.kind == "comment.created" else ""
+    )
+    return [{"op": "append", "target": target, "html": html}, count_op], announce
 
 
 def for_viewer(message: str, csrf_token: str) -> str:

@@ -139,8 +139,11 @@ def require_comment(user: Any, post: Post) -> None:
 
 def comment_capabilities(user: Any, comment: Comment) -> dict[str, bool]:
     """What the viewer may do with a comment (its post already on `comment.post`)."""
+    from moderation.permissions import can_flag  # moderation builds on posts
+
     can_comment_here = can_comment(user, comment.post)
     return {
+        "flag": can_flag(user, comment.post, comment),
         "edit": comment.author_id == getattr(user, "pk", None) and can_comment_here,
         "delete": can_delete_comment(user, comment),
         "reply": can_comment_here,
@@ -149,7 +152,10 @@ def comment_capabilities(user: Any, comment: Comment) -> dict[str, bool]:
 
 
 def post_capabilities(user: Any, post: Post) -> dict[str, bool]:
+    from moderation.permissions import can_flag  # moderation builds on posts
+
     return {
+        "flag": can_flag(user, post, None),
         "edit": can_edit_post(user, post),
         "delete": can_delete_post(user, post),
         "comment": can_comment(user, post),

@@ -174,10 +174,17 @@ def post_create(
     state: str = ContentState.VISIBLE,
     created_at: Any = None,
 ) -> Post:
-    """Publish a post in a group or one of its sub-groups."""
+    """Publish a post in a group or one of its sub-groups. Moderation may
+    hold it for approval (a new member's first posts, a keyword): it is then
+    stored as pending, shown to its author and moderators, and queued."""
+    from moderation import permissions as mod_perms  # moderation builds on posts
+
     group_perms.forget_memberships(actor)
     perms.require_write_place(actor, group, subgroup)
     body = _clean_body(body, max_length=BODY_MAX_LENGTH, what=_("opslaget"))
+    held = mod_perms.must_hold(actor, group, body, is_post=True)
+    if held and state == ContentState.VISIBLE:
+        state = ContentState.PENDING
     theme = clean_theme(theme)
     if pinned and not (perms.can_pin(actor, group) and subgroup is None):
         raise PermissionDenied
@@ -209,6 +216,10 @@ def post_create(
                 record_event(
                     kind="post.created", group=group, subgroup_id=post.subgroup_id, post=post
                 )
+            elif held:
+                from moderation import services as mod_services
+
+                mod_services.case_open_held(post=post, comment=None, reason=held)
     except Exception:
         for f in stored:
             f.storage.delete(f.name)
@@ -280,14 +291,94 @@ def post_set_pinned(*, actor: User, post: Post, pinned: bool) -> Post:
     return locked
 
 
+def _require_moderator(actor: User | None, group: Group) -> None:
+    if actor is not None:
+        group_perms.forget_memberships(actor)
+        if not perms.is_moderator(actor, group):
+            raise PermissionDenied
+
+
+def post_set_state(*, post: Post, state: str, actor: User | None = None) -> Post:
+    """Show, hide, hold or remove a post as moderation decided (moderation's
+    rules live in moderation.permissions; `actor` None is the system, e.g.
+    hiding after enough flags). Live pages follow: a hidden post disappears
+    for members and stays, marked, for its author and moderators; a post shown
+    again comes back."""
+    if state not in ContentState.values:
+        raise ValidationError(_("Ukendt tilstand."))
+    _require_moderator(actor, post.group)
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().select_related("group").get(pk=post.pk)
+        if locked.state == state:
+            return locked
+        if locked.state == ContentState.REMOVED:
+            raise ValidationError(_("Opslaget er slettet og kan ikke vises igen."))
+        locked.state = state
+        fields = ["state"]
+        if state == ContentState.REMOVED:
+            locked.pinned = False
+            fields.append("pinned")
+        locked.save(update_fields=fields)
+        kind = {
+            ContentState.VISIBLE: "post.shown",
+            ContentState.REMOVED: "post.deleted",
+        }.get(ContentState(state), "post.hidden")
+        record_event(kind=kind, group=locked.group, subgroup_id=locked.subgroup_id, post=locked)
+    return locked
+
+
+def comment_set_state(*, comment: Comment, state: str, actor: User | None = None) -> Comment:
+    """Show, hide, hold or remove a comment as moderation decided; keeps the
+    post's comment count to the visible comments."""
+    if state not in ContentState.values:
+        raise ValidationError(_("Ukendt tilstand."))
+    _require_moderator(actor, comment.post.group)
+    with transaction.atomic():
+        locked = (
+            Comment.objects.select_for_update()
+            .select_related("post", "post__group")
+            .get(pk=comment.pk)
+        )
+        if locked.state == state:
+            return locked
+        if locked.state == ContentState.REMOVED:
+            raise ValidationError(_("Kommentaren er slettet og kan ikke vises igen."))
+        was_visible = locked.state == ContentState.VISIBLE
+        locked.state = state
+        locked.save(update_fields=["state"])
+        now_visible = state == ContentState.VISIBLE
+        if was_visible and not now_visible:
+            Post.objects.filter(pk=locked.post_id, comment_count__gt=0).update(
+                comment_count=F("comment_count") - 1
+            )
+        elif now_visible and not was_visible:
+            Post.objects.filter(pk=locked.post_id).update(comment_count=F("comment_count") + 1)
+        kind = {
+            ContentState.VISIBLE: "comment.shown",
+            ContentState.REMOVED: "comment.deleted",
+        }.get(ContentState(state), "comment.hidden")
+        record_event(
+            kind=kind,
+            group=locked.post.group,
+            subgroup_id=locked.post.subgroup_id,
+            post=locked.post,
+            comment=locked,
+        )
+    return locked
+
+
 # --- comments --------------------------------------------------------------------
 
 
 def comment_create(*, actor: User, post: Post, body: str, parent_id: int | None = None) -> Comment:
-    """Comment on a post, or reply to a top-level comment (one level deep)."""
+    """Comment on a post, or reply to a top-level comment (one level deep).
+    A comment moderation holds is stored as pending and queued."""
+    from moderation import permissions as mod_perms  # moderation builds on posts
+
     group_perms.forget_memberships(actor)
     perms.require_comment(actor, post)
     body = _clean_body(body, max_length=COMMENT_MAX_LENGTH, what=_("kommentaren"))
+    held = mod_perms.must_hold(actor, post.group, body, is_post=False)
     with transaction.atomic():
         parent = None
         if parent_id is not None:
@@ -303,8 +394,14 @@ def comment_create(*, actor: User, post: Post, body: str, parent_id: int | None 
             author=actor,
             body=body,
             body_html=render_markdown(body),
+            state=ContentState.PENDING if held else ContentState.VISIBLE,
         )
-        Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+        if held:
+            from moderation import services as mod_services
+
+            mod_services.case_open_held(post=post, comment=comment, reason=held)
+        else:
+            Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
         _store_mentions(body, post, comment, actor.pk)
         record_event(
             kind="comment.created",

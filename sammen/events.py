@@ -23,6 +23,11 @@ def group_channel_name(group_id: int) -> str:
     return f"group-{group_id}"
 
 
+def moderation_channel_name(group_id: int) -> str:
+    """A group's moderators and administrators (the review queue's counts)."""
+    return f"moderation-{group_id}"
+
+
 def user_channel_name(user_id: int) -> str:
     return f"user-{user_id}"
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "groups",
     "posts",
     "scheduler",
+    "moderation",
 ]
 
 MIDDLEWARE = [

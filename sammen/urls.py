@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from groups import views as group_views
+from moderation import views as moderation_views
 from sammen.views import healthz
 
 urlpatterns = [
@@ -17,6 +18,10 @@ urlpatterns = [
     path("groups/", include("groups.urls")),
     path("groups/", include("posts.urls")),
     path("groups/", include("scheduler.urls")),
+    path("groups/", include("moderation.urls")),
+    path(
+        "notices/<int:notice_id>/dismiss/", moderation_views.notice_dismiss, name="notice-dismiss"
+    ),
     path("invite/<str:token>/", group_views.invite_accept, name="invite-accept"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -494,7 +494,7 @@ def test_membership_remove_fails_if_admin_removes_themselves(admin: User, group:
     assert status_of(admin, group) == MembershipStatus.ACTIVE
 
 
-@pytest.mark.parametrize("role", ["member", "moderator", "staff"])
+@pytest.mark.parametrize("role", ["member", "staff"])
 def test_membership_remove_fails_if_actor_is_not_admin(
     role: str, request: pytest.FixtureRequest, sub_only: User, group: Group
 ) -> None:
@@ -552,12 +552,26 @@ def test_membership_ban_fails_if_reason_is_over_long(
     assert status_of(member, group) == MembershipStatus.ACTIVE
 
 
-def test_membership_ban_fails_if_actor_is_moderator(
-    moderator: User, member: User, group: Group
+def test_membership_ban_fails_if_a_moderator_bans_staff_or_a_requester(
+    moderator: User, staff: User, pending: User, group: Group
 ) -> None:
+    # Moderation (issue 5): moderators remove and ban ordinary members only.
     with pytest.raises(PermissionDenied):
-        services.membership_ban(actor=moderator, group=group, user_id=member.pk)
-    assert status_of(member, group) == MembershipStatus.ACTIVE
+        services.membership_ban(actor=moderator, group=group, user_id=staff.pk)
+    with pytest.raises(PermissionDenied):
+        services.membership_ban(actor=moderator, group=group, user_id=pending.pk)
+    assert status_of(staff, group) == MembershipStatus.ACTIVE
+    assert status_of(pending, group) == MembershipStatus.PENDING
+
+
+def test_membership_remove_and_ban_by_a_moderator_for_ordinary_members(
+    moderator: User, member: User, sub_only: User, admin: User, group: Group
+) -> None:
+    services.membership_remove(actor=moderator, group=group, user_id=sub_only.pk)
+    services.membership_ban(actor=moderator, group=group, user_id=member.pk)
+    assert status_of(member, group) == MembershipStatus.BANNED
+    with pytest.raises(PermissionDenied):
+        services.membership_remove(actor=moderator, group=group, user_id=admin.pk)
 
 
 def test_membership_unban_lets_the_person_ask_again(

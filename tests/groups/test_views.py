@@ -365,8 +365,8 @@ def test_members_page_query_count_does_not_grow_with_members(
 
 
 # session, user, group, membership (cached for the request), pending-count badge,
-# paginator count, one page of members with their users.
-MEMBERS_PAGE_QUERIES = 7
+# moderation-queue badge, paginator count, one page of members with their users.
+MEMBERS_PAGE_QUERIES = 8
 
 
 def test_pending_request_can_be_withdrawn_after_the_group_became_secret(

@@ -16,10 +16,12 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import User
 from groups.management.commands._demo_content import seed_content
+from groups.management.commands._demo_moderation import seed_moderation
 from groups.models import (
     Group,
     JoinPolicy,
@@ -187,7 +189,11 @@ class Command(BaseCommand):
                 "seed_demo refuses to run with DEBUG off: it creates accounts with a known "
                 "password. Use --force if this really is a demo site."
             )
-        with transaction.atomic():
+        # The demo's concern flag must not e-mail the demo staff at every start.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
             self._seed()
         self.stdout.write(self.style.SUCCESS("Demo community ready: %s" % GROUP_NAME))
         self.stdout.write("Demo accounts (password: %s):" % PASSWORD)
@@ -321,3 +327,9 @@ class Command(BaseCommand):
             knitter=accounts["member@example.org"],
         )
         seed_plan(group=group, planners=[accounts["staff@example.org"], admin])
+        seed_moderation(
+            group=group,
+            admin=admin,
+            moderator=accounts["moderator@example.org"],
+            members=members,
+        )
