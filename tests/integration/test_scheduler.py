@@ -276,8 +276,8 @@ def test_posts_that_fell_due_while_no_worker_ran_are_published_at_start_with_the
     from django.utils import timezone
 
     from posts.models import Post
-    from scheduler.models import ScheduledPost, ScheduledState
     from sammen.celery import app
+    from scheduler.models import ScheduledPost, ScheduledState
 
     now = timezone.now()
     # Due between 10 and 5 minutes ago, while nothing ran.
@@ -309,6 +309,7 @@ def test_posts_that_fell_due_while_no_worker_ran_are_published_at_start_with_the
         )
     )
     for row in rows:
+        assert row.published_at is not None and row.publish_at is not None
         assert row.published_at >= started
         # The delay is recorded: from when it was due to when it was published.
         assert row.delay is not None
@@ -316,7 +317,7 @@ def test_posts_that_fell_due_while_no_worker_ran_are_published_at_start_with_the
         assert row.delay >= (started - row.publish_at).total_seconds() >= 5 * 60 - 1
         assert row.post is not None and row.post.created_at == row.published_at
     # One worker process publishes the backlog in the order it fell due.
-    post_ids = [row.post_id for row in rows]
+    post_ids = [row.post_id or 0 for row in rows]
     assert post_ids == sorted(post_ids)
     later.refresh_from_db()
     draft.refresh_from_db()
