@@ -15,13 +15,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from groups import permissions as group_perms
@@ -48,6 +47,7 @@ from moderation.models import (
 from posts import services as post_services
 from posts.models import Comment, ContentState, Post
 from sammen.events import moderation_channel_name, publish
+from sammen.mail import absolute_url, mail_after_commit
 
 FLAGS_PER_HOUR = getattr(settings, "MODERATION_FLAGS_PER_HOUR", 20)
 
@@ -107,16 +107,15 @@ def _notify(
     )
 
 
-def _absolute(path: str) -> str:
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
-    return f"{base}{path}" if base else path
+CONCERN_SUBJECT = gettext_lazy("Bekymring for et medlem i %(group)s")
 
 
 def _mail_concern_after_commit(group: Group) -> None:
     """E-mail the group's administrators, moderators and staff at once. The
     mail says only that there is a concern and where to look: what a fragile
     member wrote stays inside the group."""
-    recipients = list(
+    url = absolute_url(reverse("moderation-queue", kwargs={"group_slug": group.slug}))
+    for m in (
         Membership.objects.filter(
             group=group,
             status=MembershipStatus.ACTIVE,
@@ -124,20 +123,14 @@ def _mail_concern_after_commit(group: Group) -> None:
         )
         .exclude(user__email="")
         .select_related("user")
-    )
-    url = _absolute(reverse("moderation-queue", kwargs={"group_slug": group.slug}))
-
-    def send() -> None:
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = _("Bekymring for et medlem i %(group)s") % {"group": group.name}
-            for m in recipients:
-                body = render_to_string(
-                    "moderation/email/concern.txt",
-                    {"user": m.user, "group": group, "url": url + "?grund=concern"},
-                )
-                send_mail(subject, body, None, [m.user.email], fail_silently=True)
-
-    transaction.on_commit(send)
+    ):
+        mail_after_commit(
+            m.user,
+            CONCERN_SUBJECT,
+            {"group": group.name},
+            "moderation/email/concern.txt",
+            {"group": group, "url": url + "?grund=concern"},
+        )
 
 
 def _locked_item(post: Post, comment: Comment | None) -> tuple[Post, Comment | None]:

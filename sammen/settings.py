@@ -186,6 +186,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # queue are dropped (expires): the next tick publishes the same rows anyway.
 SCHEDULER_POLL_SECONDS = float(os.environ.get("SCHEDULER_POLL_SECONDS", "15"))
 SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
+# How many extra publish tasks a tick sends when it finds a backlog (one per
+# other worker process is enough).
+SCHEDULER_BACKLOG_HELPERS = int(os.environ.get("SCHEDULER_BACKLOG_HELPERS", "3"))
 CELERY_BEAT_SCHEDULE = {
     "scheduler-publish-due": {
         "task": "scheduler.publish_due",

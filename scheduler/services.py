@@ -565,11 +565,20 @@ def scheduled_post_publish(*, scheduled: ScheduledPost, now: dt.datetime | None 
     except PermissionDenied:
         _fail(scheduled, _("Forfatteren må ikke længere skrive dette sted."))
         return
-    except (OSError, ValueError):
-        # A photo file gone missing or unreadable: fail this row with a reason
-        # instead of retrying it on every tick and blocking the rows behind it.
+    except OSError:
+        # A photo file gone missing or unreadable.
         logger.exception("Scheduled post %s could not be published", scheduled.pk)
         _fail(scheduled, _("Et af billederne kunne ikke læses. Tilføj billederne igen."))
+        return
+    except Exception:
+        # Anything else (a bug, a database error inside the savepoint): fail this
+        # row with a reason rather than retry it on every tick, where, being the
+        # oldest due row, it would hold back every row behind it.
+        logger.exception("Scheduled post %s could not be published", scheduled.pk)
+        _fail(
+            scheduled,
+            _("Der opstod en teknisk fejl ved udgivelsen. Prøv at planlægge opslaget igen."),
+        )
         return
     finally:
         for upload in uploads:
@@ -578,6 +587,15 @@ def scheduled_post_publish(*, scheduled: ScheduledPost, now: dt.datetime | None 
     scheduled.post = post
     scheduled.published_at = now
     scheduled.save(update_fields=["state", "post", "published_at", "updated_at"])
+
+
+def due_count(*, at_most: int) -> int:
+    """How many planned posts are due now (counting no further than at_most)."""
+    return (
+        ScheduledPost.objects.filter(state=ScheduledState.SCHEDULED, publish_at__lte=timezone.now())
+        .order_by()[:at_most]
+        .count()
+    )
 
 
 def publish_due(*, limit: int | None = None) -> int:

@@ -445,3 +445,40 @@ def test_a_missing_photo_file_fails_the_row_and_does_not_block_the_next(
     assert "billederne" in broken.failure_reason
     assert fine.state == ScheduledState.PUBLISHED
     assert Post.objects.count() == 1
+
+
+def test_any_error_while_publishing_fails_only_that_row(
+    group: Any, staff: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with time_machine.travel(local_dt(2026, 11, 20, 12, 0), tick=False):
+        broken = plan(staff, group, local_dt(2026, 11, 21, 9, 0), body="Dette opslag fejler")
+        fine = plan(staff, group, local_dt(2026, 11, 21, 9, 1), body="Dette opslag lykkes")
+    real_create = services.post_services.post_create
+
+    def create(**kwargs: Any) -> Any:
+        if kwargs["body"] == "Dette opslag fejler":
+            raise RuntimeError("a bug")
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(services.post_services, "post_create", create)
+    with time_machine.travel(local_dt(2026, 11, 21, 9, 5), tick=False):
+        assert services.publish_due() == 2
+    broken.refresh_from_db()
+    fine.refresh_from_db()
+    assert broken.state == ScheduledState.FAILED
+    assert "teknisk fejl" in broken.failure_reason
+    assert fine.state == ScheduledState.PUBLISHED
+
+
+def test_a_tick_that_finds_a_backlog_shares_it_out(group: Any, staff: Any) -> None:
+    """Celery runs eagerly here: the helper ticks run inline and publish the
+    backlog; every row still ends published exactly once."""
+    from scheduler import tasks
+
+    with time_machine.travel(local_dt(2026, 11, 20, 12, 0), tick=False):
+        rows = [plan(staff, group, local_dt(2026, 11, 21, 9, 0)) for _ in range(25)]
+    with time_machine.travel(local_dt(2026, 11, 21, 9, 1), tick=False):
+        tasks.publish_due()
+        assert tasks.publish_due() == 0
+    assert Post.objects.count() == len(rows)
+    assert ScheduledPost.objects.filter(state=ScheduledState.PUBLISHED).count() == len(rows)
