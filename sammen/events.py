@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
+import threading
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -55,12 +57,42 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
+# Outside a server (a Celery worker, a management command) async_to_sync would
+# start a new event loop for every send, and the Redis layer would connect
+# afresh each time (~6 ms per event when the weekly plan publishes a backlog).
+# One loop in a daemon thread per process keeps its connections instead.
+_publisher_loop: asyncio.AbstractEventLoop | None = None
+_publisher_pid = 0
+_publisher_lock = threading.Lock()
+
+
+def _publisher() -> asyncio.AbstractEventLoop:
+    global _publisher_loop, _publisher_pid
+    with _publisher_lock:
+        if _publisher_loop is None or _publisher_pid != os.getpid():  # new, or forked
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="sammen-events", daemon=True).start()
+            _publisher_loop, _publisher_pid = loop, os.getpid()
+        return _publisher_loop
+
+
+def _in_server_thread() -> bool:
+    """A sync view under the ASGI server: async_to_sync already uses its loop."""
+    return getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid()
+
+
 def _group_send(layer: Any, channel_group: str, message: dict[str, Any]) -> None:
     loop = _server_loop
     if loop is not None and loop.is_running() and _running_loop() is not loop:
         asyncio.run_coroutine_threadsafe(layer.group_send(channel_group, message), loop).result(
             timeout=10
         )
+        return
+    in_memory = type(layer).__name__ == "InMemoryChannelLayer"
+    if not in_memory and _running_loop() is None and not _in_server_thread():
+        asyncio.run_coroutine_threadsafe(
+            layer.group_send(channel_group, message), _publisher()
+        ).result(timeout=10)
         return
     async_to_sync(layer.group_send)(channel_group, message)
 
