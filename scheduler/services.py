@@ -241,6 +241,7 @@ def scheduled_post_create(
         raise ValidationError(_("Kun opslag i selve gruppen kan fastgøres øverst."))
     if slot is not None and slot.group_id != group.pk:
         slot = None
+    slot = _matching_slot(slot, publish_at, group.pk)
     processed = post_services.photos_prepare(photos)
     stored: list[Any] = []
     try:
@@ -306,7 +307,7 @@ def scheduled_post_update(
                 photo.delete()
             _store_photos(locked, processed, len(keep) and keep[-1].position + 1, stored)
             if publish_at != locked.publish_at:
-                locked.slot = _matching_slot(locked.slot, publish_at)
+                locked.slot = _matching_slot(locked.slot, publish_at, locked.group_id)
             locked.subgroup = subgroup
             locked.for_subgroup = subgroup is not None
             locked.place_name = _place_name(group, subgroup)
@@ -327,14 +328,22 @@ def scheduled_post_update(
     return locked
 
 
-def _matching_slot(slot: Slot | None, publish_at: dt.datetime | None) -> Slot | None:
-    """Keep the slot link only while the post still sits at the slot's time."""
-    if slot is None or publish_at is None:
+def _matching_slot(
+    slot: Slot | None, publish_at: dt.datetime | None, group_id: int | None = None
+) -> Slot | None:
+    """The slot a post fills: its own while it still sits at the slot's time,
+    else (given the group) the group's slot at that weekday and time, if any,
+    so a post planned at 09:00 on a Monday fills the Monday 09:00 slot however
+    it was planned."""
+    if publish_at is None:
         return None
     at = localtime.local(publish_at)
-    if at.weekday() == slot.weekday and at.time().replace(tzinfo=None) == slot.local_time:
+    weekday, time = at.weekday(), at.time().replace(tzinfo=None)
+    if slot is not None and slot.weekday == weekday and slot.local_time == time:
         return slot
-    return None
+    if group_id is None:
+        return None
+    return Slot.objects.filter(group_id=group_id, weekday=weekday, local_time=time).first()
 
 
 def scheduled_post_move(
@@ -346,7 +355,7 @@ def scheduled_post_move(
     with transaction.atomic():
         locked = _lock(scheduled)
         _check_editable(locked, version)
-        locked.slot = _matching_slot(locked.slot, publish_at)
+        locked.slot = _matching_slot(locked.slot, publish_at, locked.group_id)
         locked.publish_at = publish_at
         if locked.state == ScheduledState.FAILED:
             locked.state = ScheduledState.SCHEDULED
@@ -411,7 +420,7 @@ def _copy(
         pinned=source.pinned,
         state=ScheduledState.SCHEDULED if publish_at else ScheduledState.DRAFT,
         publish_at=publish_at,
-        slot=_matching_slot(source.slot, publish_at),
+        slot=_matching_slot(source.slot, publish_at, source.group_id),
     )
     for photo in source.photos.all():
         new = ScheduledPhoto(scheduled_post=copy, alt_text=photo.alt_text, position=photo.position)

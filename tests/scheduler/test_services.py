@@ -482,3 +482,17 @@ def test_a_tick_that_finds_a_backlog_shares_it_out(group: Any, staff: Any) -> No
         assert tasks.publish_due() == 0
     assert Post.objects.count() == len(rows)
     assert ScheduledPost.objects.filter(state=ScheduledState.PUBLISHED).count() == len(rows)
+
+
+def test_a_post_at_a_slots_time_fills_the_slot_however_it_was_planned(
+    group: Any, staff: Any
+) -> None:
+    with time_machine.travel(local_dt(2026, 11, 20, 12, 0), tick=False):
+        slot = services.slot_create(
+            actor=staff, group=group, weekday=0, local_time=dt.time(9, 0), theme="aktiv"
+        )
+        scheduled = plan(staff, group, local_dt(2026, 11, 23, 9, 0))  # no slot given
+        assert scheduled.slot == slot
+        week = selectors.week_plan(group=group, monday=dt.date(2026, 11, 23))
+    monday = week.days[0].entries
+    assert [(e.scheduled is not None, e.slot is not None) for e in monday] == [(True, False)]
