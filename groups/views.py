@@ -39,7 +39,9 @@ def _error(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
-def _group_context(request: HttpRequest, group: Any, **extra: Any) -> dict[str, Any]:
+def group_page_context(request: HttpRequest, group: Any, **extra: Any) -> dict[str, Any]:
+    """What every page with the group header needs (its tabs and badges); the
+    moderation and scheduler pages use it too."""
     can = perms.group_capabilities(request.user, group)
     context: dict[str, Any] = {"group": group, "can": can}
     if can["can_manage_members"]:
@@ -130,7 +132,7 @@ def group_detail(request: HttpRequest, group_slug: str) -> HttpResponse:
         return render(
             request,
             "groups/group_public.html",
-            _group_context(
+            group_page_context(
                 request,
                 group,
                 member_count=selectors.active_member_count(group),
@@ -161,7 +163,7 @@ def render_place(
     if post_form is not None:
         feed["post_form"] = post_form
     if subgroup is None:
-        context = _group_context(
+        context = group_page_context(
             request,
             group,
             member_count=selectors.active_member_count(group),
@@ -187,7 +189,7 @@ def group_subgroups(request: HttpRequest, group_slug: str) -> HttpResponse:
     return render(
         request,
         "groups/group_subgroups.html",
-        _group_context(
+        group_page_context(
             request, group, subgroups=selectors.group_subgroups(viewer=request.user, group=group)
         ),
     )
@@ -195,7 +197,7 @@ def group_subgroups(request: HttpRequest, group_slug: str) -> HttpResponse:
 
 def group_rules(request: HttpRequest, group_slug: str) -> HttpResponse:
     group = selectors.group_get_for_face(viewer=request.user, group_slug=group_slug)
-    return render(request, "groups/group_rules.html", _group_context(request, group))
+    return render(request, "groups/group_rules.html", group_page_context(request, group))
 
 
 @login_required
@@ -208,7 +210,7 @@ def group_join(request: HttpRequest, group_slug: str) -> HttpResponse:
         return render(
             request,
             "groups/group_join.html",
-            _group_context(request, group, membership=membership, form=None),
+            group_page_context(request, group, membership=membership, form=None),
         )
     form = JoinForm(request.POST or None, group=group)
     if request.method == "POST" and form.is_valid():
@@ -233,7 +235,7 @@ def group_join(request: HttpRequest, group_slug: str) -> HttpResponse:
     return render(
         request,
         "groups/group_join.html",
-        _group_context(request, group, membership=membership, form=form),
+        group_page_context(request, group, membership=membership, form=form),
     )
 
 
@@ -266,7 +268,7 @@ def group_leave(request: HttpRequest, group_slug: str) -> HttpResponse:
             return redirect(group)
         messages.success(request, _("Du har forladt %(group)s.") % {"group": group.name})
         return redirect("home")
-    return render(request, "groups/group_leave.html", _group_context(request, group))
+    return render(request, "groups/group_leave.html", group_page_context(request, group))
 
 
 @login_required
@@ -278,7 +280,7 @@ def group_members(request: HttpRequest, group_slug: str) -> HttpResponse:
     return render(
         request,
         "groups/group_members.html",
-        _group_context(
+        group_page_context(
             request,
             group,
             page=page,
@@ -337,7 +339,7 @@ def member_remove(request: HttpRequest, group_slug: str, user_id: int) -> HttpRe
             )
         return redirect("group-members", group_slug=group.slug)
     return render(
-        request, "groups/member_remove.html", _group_context(request, group, target=target)
+        request, "groups/member_remove.html", group_page_context(request, group, target=target)
     )
 
 
@@ -363,7 +365,9 @@ def member_ban(request: HttpRequest, group_slug: str, user_id: int) -> HttpRespo
             )
         return redirect("group-members", group_slug=group.slug)
     return render(
-        request, "groups/member_ban.html", _group_context(request, group, target=target, form=form)
+        request,
+        "groups/member_ban.html",
+        group_page_context(request, group, target=target, form=form),
     )
 
 
@@ -388,7 +392,7 @@ def group_banned(request: HttpRequest, group_slug: str) -> HttpResponse:
     return render(
         request,
         "groups/group_banned.html",
-        _group_context(request, group, banned=selectors.group_banned(group=group)),
+        group_page_context(request, group, banned=selectors.group_banned(group=group)),
     )
 
 
@@ -399,7 +403,7 @@ def group_requests(request: HttpRequest, group_slug: str) -> HttpResponse:
     return render(
         request,
         "groups/group_requests.html",
-        _group_context(request, group, requests=selectors.group_pending_requests(group=group)),
+        group_page_context(request, group, requests=selectors.group_pending_requests(group=group)),
     )
 
 
@@ -461,7 +465,7 @@ def group_settings(request: HttpRequest, group_slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Indstillingerne er gemt."))
             return redirect("group-settings", group_slug=group.slug)
-    return render(request, "groups/group_form.html", _group_context(request, group, form=form))
+    return render(request, "groups/group_form.html", group_page_context(request, group, form=form))
 
 
 @login_required
@@ -488,7 +492,7 @@ def group_invites(request: HttpRequest, group_slug: str) -> HttpResponse:
     return render(
         request,
         "groups/group_invites.html",
-        _group_context(request, group, form=form, invites=invites),
+        group_page_context(request, group, form=form, invites=invites),
     )
 
 
@@ -556,12 +560,14 @@ def subgroup_create(request: HttpRequest, group_slug: str) -> HttpResponse:
             messages.success(request, _("Undergruppen er oprettet."))
             return redirect(sub)
     return render(
-        request, "groups/subgroup_form.html", _group_context(request, group, form=form, sub=None)
+        request,
+        "groups/subgroup_form.html",
+        group_page_context(request, group, form=form, sub=None),
     )
 
 
 def _subgroup_context(request: HttpRequest, sub: Any, **extra: Any) -> dict[str, Any]:
-    return _group_context(
+    return group_page_context(
         request,
         sub.group,
         sub=sub,

@@ -39,9 +39,9 @@ def _form_errors(request: HttpRequest, form: Any) -> None:
 
 def _context(request: HttpRequest, group: Any, **extra: Any) -> dict[str, Any]:
     """What the group header needs (as the groups app's pages have it)."""
-    from groups.views import _group_context  # the header lives in groups
+    from groups.views import group_page_context  # the header lives in groups
 
-    return _group_context(request, group, **extra)
+    return group_page_context(request, group, **extra)
 
 
 def _queue_url(group: Any) -> str:

@@ -56,7 +56,7 @@ class PhotoUpload:
 # --- helpers ---------------------------------------------------------------------
 
 
-def _clean_body(body: str, *, max_length: int, what: str) -> str:
+def clean_body(body: str, *, max_length: int, what: str) -> str:
     body = (body or "").strip()
     if not body:
         raise ValidationError(_("Skriv noget, før du sender %(what)s.") % {"what": what})
@@ -181,7 +181,7 @@ def post_create(
 
     group_perms.forget_memberships(actor)
     perms.require_write_place(actor, group, subgroup)
-    body = _clean_body(body, max_length=BODY_MAX_LENGTH, what=_("opslaget"))
+    body = clean_body(body, max_length=BODY_MAX_LENGTH, what=_("opslaget"))
     held = mod_perms.must_hold(actor, group, body, is_post=True)
     if held and state == ContentState.VISIBLE:
         state = ContentState.PENDING
@@ -234,7 +234,7 @@ def post_update(*, actor: User, post: Post, body: str, theme: str) -> Post:
     perms.require_write_place(actor, post.group, post.subgroup)
     if not perms.can_edit_post(actor, post):
         raise PermissionDenied
-    body = _clean_body(body, max_length=BODY_MAX_LENGTH, what=_("opslaget"))
+    body = clean_body(body, max_length=BODY_MAX_LENGTH, what=_("opslaget"))
     theme = clean_theme(theme)
     with transaction.atomic():
         locked = Post.objects.select_for_update().get(pk=post.pk)
@@ -377,7 +377,7 @@ def comment_create(*, actor: User, post: Post, body: str, parent_id: int | None 
 
     group_perms.forget_memberships(actor)
     perms.require_comment(actor, post)
-    body = _clean_body(body, max_length=COMMENT_MAX_LENGTH, what=_("kommentaren"))
+    body = clean_body(body, max_length=COMMENT_MAX_LENGTH, what=_("kommentaren"))
     held = mod_perms.must_hold(actor, post.group, body, is_post=False)
     with transaction.atomic():
         parent = None
@@ -418,7 +418,7 @@ def comment_update(*, actor: User, comment: Comment, body: str) -> Comment:
     perms.require_view_post(actor, comment.post)
     if not perms.can_edit_comment(actor, comment):
         raise PermissionDenied
-    body = _clean_body(body, max_length=COMMENT_MAX_LENGTH, what=_("kommentaren"))
+    body = clean_body(body, max_length=COMMENT_MAX_LENGTH, what=_("kommentaren"))
     with transaction.atomic():
         locked = Comment.objects.select_for_update().select_related("post").get(pk=comment.pk)
         if locked.state == ContentState.REMOVED:

@@ -231,6 +231,11 @@ class SlotForm(forms.Form):
         cleaned["subgroup"] = self.subgroups.get(place)
         return cleaned
 
+    def slot_fields(self) -> dict[str, Any]:
+        """The cleaned fields as slot_create and slot_update take them."""
+        names = ("subgroup", "weekday", "local_time", "theme", "title_hint")
+        return {name: self.cleaned_data[name] for name in names}
+
 
 def week_label(monday: dt.date) -> str:
     year, week, _day = monday.isocalendar()

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from groups import permissions as group_perms
 from groups.models import Group, MembershipStatus, Role
@@ -32,8 +33,6 @@ def require_plan(user: Any, group: Group) -> None:
 
 def cannot_publish_reason(author: Any, group: Group | None, lost_subgroup: bool) -> str:
     """Why a scheduled post may no longer be published, or "" if it may."""
-    from django.utils.translation import gettext as _
-
     if group is None:
         return _("Gruppen findes ikke længere.")
     if lost_subgroup:

@@ -41,18 +41,6 @@ TITLE_HINT_MAX = 120
 # --- helpers ---------------------------------------------------------------------
 
 
-def _clean_body(body: str) -> str:
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError(_("Skriv teksten til opslaget."))
-    if len(body) > BODY_MAX_LENGTH:
-        raise ValidationError(
-            _("Teksten er for lang: %(n)d tegn. Der må højst være %(max)d.")
-            % {"n": len(body), "max": BODY_MAX_LENGTH}
-        )
-    return body
-
-
 def _check_place(actor: User, group: Group, subgroup: SubGroup | None) -> None:
     if subgroup is None:
         return
@@ -234,7 +222,7 @@ def scheduled_post_create(
     group_perms.forget_memberships(actor)
     perms.require_plan(actor, group)
     _check_place(actor, group, subgroup)
-    body = _clean_body(body)
+    body = post_services.clean_body(body, max_length=BODY_MAX_LENGTH, what=_("opslaget"))
     theme = post_services.clean_theme(theme)
     _check_time(publish_at, required=not draft)
     if pinned and subgroup is not None:
@@ -285,7 +273,7 @@ def scheduled_post_update(
     time is planned again."""
     group = _require_plan_for(actor, scheduled)
     _check_place(actor, group, subgroup)
-    body = _clean_body(body)
+    body = post_services.clean_body(body, max_length=BODY_MAX_LENGTH, what=_("opslaget"))
     theme = post_services.clean_theme(theme)
     _check_time(publish_at, required=not draft)
     if pinned and subgroup is not None:

@@ -23,7 +23,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from groups import permissions as group_perms
 from groups.models import Group
 from posts.models import Post
 from posts.rendering import render_markdown
@@ -57,7 +56,7 @@ def _group(request: HttpRequest, group_slug: str) -> Group:
 def _scheduled(request: HttpRequest, group_slug: str, scheduled_id: int) -> tuple[Group, Any]:
     group = _group(request, group_slug)
     scheduled = get_object_or_404(
-        ScheduledPost.objects.select_related("author", "subgroup", "post", "updated_by"),
+        ScheduledPost.objects.select_related("author", "subgroup", "updated_by"),
         pk=scheduled_id,
         group=group,
     )
@@ -65,11 +64,9 @@ def _scheduled(request: HttpRequest, group_slug: str, scheduled_id: int) -> tupl
 
 
 def _context(request: HttpRequest, group: Group, **extra: Any) -> dict[str, Any]:
-    return {
-        "group": group,
-        "can": group_perms.group_capabilities(request.user, group),
-        **extra,
-    }
+    from groups.views import group_page_context  # the header lives in groups
+
+    return group_page_context(request, group, **extra)
 
 
 def _week_url(group: Group, monday: dt.date) -> str:
@@ -474,17 +471,8 @@ def slot_list(request: HttpRequest, group_slug: str) -> HttpResponse:
     subgroups = selectors.all_subgroups(group=group)
     form = SlotForm(request.POST or None, group=group, subgroups=subgroups)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            slot = services.slot_create(
-                actor=_actor(request),
-                group=group,
-                subgroup=data["subgroup"],
-                weekday=data["weekday"],
-                local_time=data["local_time"],
-                theme=data["theme"],
-                title_hint=data["title_hint"],
-            )
+            slot = services.slot_create(actor=_actor(request), group=group, **form.slot_fields())
         except ValidationError as exc:
             _errors(request, exc)
         else:
@@ -508,17 +496,8 @@ def slot_edit(request: HttpRequest, group_slug: str, slot_id: int) -> HttpRespon
     }
     form = SlotForm(request.POST or None, initial=initial, group=group, subgroups=subgroups)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.slot_update(
-                actor=_actor(request),
-                slot=slot,
-                subgroup=data["subgroup"],
-                weekday=data["weekday"],
-                local_time=data["local_time"],
-                theme=data["theme"],
-                title_hint=data["title_hint"],
-            )
+            services.slot_update(actor=_actor(request), slot=slot, **form.slot_fields())
         except ValidationError as exc:
             _errors(request, exc)
         else:

@@ -536,13 +536,36 @@ def test_flags_after_approval_open_a_new_case(
 
 
 def test_decisions_publish_queue_changes_only_after_commit(
-    group: Group, post: Post, hidden_case: Case, moderator: User, in_memory_channel_layer: Any
+    group: Group,
+    post: Post,
+    hidden_case: Case,
+    moderator: User,
+    in_memory_channel_layer: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
-    from unittest import mock
+    import asyncio
 
-    with mock.patch("sammen.events.transaction.on_commit") as on_commit:
+    from asgiref.sync import async_to_sync
+
+    from sammen.events import moderation_channel_name
+
+    layer = in_memory_channel_layer
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(moderation_channel_name(group.pk), channel)
+
+    async def receive() -> Any:
+        try:
+            return await asyncio.wait_for(layer.receive(channel), 0.2)
+        except TimeoutError:
+            return None
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.case_approve(actor=moderator, group=group, case_id=hidden_case.pk)
-    assert on_commit.called
+    assert async_to_sync(receive)() is None  # decided, not yet committed: no signal
+    for callback in callbacks:
+        callback()
+    message = async_to_sync(receive)()
+    assert message is not None and message["event"] == "moderation.changed"
 
 
 # --- groups writes its membership decisions to the log -----------------------------------------

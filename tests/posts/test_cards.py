@@ -58,10 +58,6 @@ def page(client: Client, group: Group) -> str:
     return response.content.decode()
 
 
-def comment_edit_links(html: str) -> int:
-    return html.count("/edit/") - html.count("/posts/")  # comment edit links only
-
-
 def test_a_readers_own_reaction_is_not_served_to_another_reader(
     client_for: Callable[[User | None], Client],
     readers: dict[str, User],

@@ -42,8 +42,7 @@ def world(group: Group, staff: Any) -> dict[str, Any]:
         theme="aktiv",
         publish_at=localtime.to_instant(dt.date(2026, 11, 26), dt.time(9, 0)),
     )
-    photo_post = scheduled
-    return {"slot": slot, "scheduled": scheduled, "photo_post": photo_post}
+    return {"slot": slot, "scheduled": scheduled}
 
 
 def urls(group: Group, world: dict[str, Any]) -> list[tuple[str, str]]:
@@ -120,6 +119,8 @@ def test_week_view_shows_slots_posts_and_the_missing_theme(
     assert "Planlæg et opslag her" in page
     assert "Ugen mangler opslag om:" in page and "Meningsfuld" in page
     assert "Ugeplan" in page  # the group tab
+    # The same tabs as on the group's other pages (staff see the moderation queue).
+    assert reverse("moderation-queue", args=[group.slug]) in page
 
 
 def test_members_see_no_plan_tab_and_no_scheduled_post(
