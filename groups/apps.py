@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class GroupsConfig(AppConfig):
     name = "groups"
     verbose_name = _("Grupper")
+
+    def ready(self) -> None:
+        from groups import signals  # noqa: F401 - connects the receivers

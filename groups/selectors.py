@@ -3,9 +3,11 @@ that viewer may see; callers have already passed the permission check."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -107,8 +109,7 @@ def group_invites(*, group: Group) -> QuerySet[Invite]:
     return Invite.objects.filter(group=group).select_related("created_by").order_by("-created_at")
 
 
-def group_subgroups(*, viewer: Any, group: Group) -> list[SubGroup]:
-    """Sub-groups with their active member counts and the viewer's own status."""
+def _subgroups_with_counts(group: Group) -> list[SubGroup]:
     subs: list[SubGroup] = list(
         SubGroup.objects.filter(group=group)
         .select_related("facilitator")
@@ -119,16 +120,77 @@ def group_subgroups(*, viewer: Any, group: Group) -> list[SubGroup]:
         )
         .order_by("name")
     )
-    mine = {
-        sm.subgroup_id: sm
-        for sm in SubGroupMembership.objects.filter(user=viewer, subgroup__group=group)
-    }
     for sub in subs:
-        sub.my_membership = mine.get(sub.pk)  # type: ignore[attr-defined]
         sub.is_full = (  # type: ignore[attr-defined]
             sub.member_cap is not None and sub.active_count >= sub.member_cap  # type: ignore[attr-defined]
         )
     return subs
+
+
+def _with_viewer_status(viewer: Any, group: Group, subs: list[SubGroup]) -> list[SubGroup]:
+    mine: dict[int, SubGroupMembership] = {}
+    if getattr(viewer, "pk", None):
+        mine = {
+            sm.subgroup_id: sm
+            for sm in SubGroupMembership.objects.filter(user=viewer, subgroup__group=group)
+        }
+    for sub in subs:
+        sub.my_membership = mine.get(sub.pk)  # type: ignore[attr-defined]
+    return subs
+
+
+def group_subgroups(*, viewer: Any, group: Group) -> list[SubGroup]:
+    """Sub-groups with their active member counts and the viewer's own status."""
+    return _with_viewer_status(viewer, group, _subgroups_with_counts(group))
+
+
+# --- the group page's side panel, cached per group -----------------------------------
+#
+# Member count, administrators, staff and the sub-groups with their counts are
+# the same for every member and change rarely, so they are read once per
+# "generation" of the group. groups.signals starts a new generation after any
+# commit that saves or deletes a group, membership, sub-group, sub-group
+# membership, or a profile shown there. The viewer's own sub-group status is
+# read fresh on every page.
+
+SIDE_PANEL_TTL = 600
+
+
+def _generation_key(group_id: int) -> str:
+    return f"group-gen:{group_id}"
+
+
+def side_panel_changed(group_id: int) -> None:
+    cache.set(_generation_key(group_id), secrets.token_hex(6), None)
+
+
+def _generation(group_id: int) -> str:
+    key = _generation_key(group_id)
+    gen = cache.get(key)
+    if gen is None:
+        # Never fall back to a fixed value: an evicted generation would bring
+        # back a panel cached under it before.
+        fresh = secrets.token_hex(6)
+        cache.add(key, fresh, None)
+        gen = cache.get(key) or fresh
+    return str(gen)
+
+
+def group_side_panel(*, viewer: Any, group: Group) -> dict[str, Any]:
+    """member_count, admin_names, staff_members and subgroups (with the
+    viewer's status on each) for the group page."""
+    key = f"group-panel:{group.pk}:{group.created_at.timestamp()}:{_generation(group.pk)}"
+    panel: dict[str, Any] | None = cache.get(key)
+    if panel is None:
+        panel = {
+            "member_count": active_member_count(group),
+            "admin_names": group_admin_names(group),
+            "staff_members": group_staff_members(group=group),
+            "subgroups": _subgroups_with_counts(group),
+        }
+        cache.set(key, panel, SIDE_PANEL_TTL)
+    panel["subgroups"] = _with_viewer_status(viewer, group, panel["subgroups"])
+    return panel
 
 
 def subgroup_members(*, subgroup: SubGroup) -> QuerySet[SubGroupMembership]:

@@ -166,10 +166,7 @@ def render_place(
         context = group_page_context(
             request,
             group,
-            member_count=selectors.active_member_count(group),
-            admin_names=selectors.group_admin_names(group),
-            subgroups=selectors.group_subgroups(viewer=request.user, group=group),
-            staff_members=selectors.group_staff_members(group=group),
+            **selectors.group_side_panel(viewer=request.user, group=group),
             **feed,
         )
         response = render(request, "groups/group_detail.html", context, status=status)

@@ -1,4 +1,4 @@
-"""Rendered post cards, cached.
+"""Rendered post cards and feed pages, cached.
 
 A post card is the most expensive thing on a page (text, photos, comments,
 reaction buttons). It is the same for every reader in the same situation, so
@@ -6,6 +6,13 @@ it is rendered once per (post version, what the reader may do, their own
 reactions, language, page) and cached. The CSRF token is the one part that
 differs per reader: cards carry a placeholder, swapped for the reader's token
 when the page is sent (and per socket for live updates).
+
+A whole page of a feed (its cards and the link to older posts) is cached too,
+per reader: its key holds the group's last FeedEvent id, and every change a
+feed shows writes a FeedEvent in the same transaction, so a new post, comment,
+reaction, edit, deletion, pin or moderation decision gives the next reader a
+new key. What else decides the cards is the reader's own situation, which is
+in the key as well. Names and avatars are not events: they last CARD_TTL.
 """
 
 from __future__ import annotations
@@ -91,6 +98,103 @@ def render_cards(
     if fresh:
         cache.set_many(fresh, CARD_TTL)
     return out
+
+
+def feed_section(
+    request: HttpRequest,
+    *,
+    group: Any,
+    subgroup: Any,
+    theme: str,
+    cursor: str | None,
+    prepare: Callable[[list[Any]], None],
+) -> tuple[str, int]:
+    """The feed's posts (pinned first) and pagination as HTML with
+    CSRF_PLACEHOLDER, and the group's last event id the page shows.
+
+    The caller has checked that the reader may read the place."""
+    from groups import permissions as group_perms
+    from posts import permissions as perms
+    from posts import selectors
+
+    # Read first: whatever the queries below find is at least this new.
+    event_id = selectors.last_event_id(group)
+    user = request.user
+    situation: tuple[Any, ...] = (
+        group_perms.role_in(user, group),
+        perms.muted_until(user, group) is not None,
+    )
+    if subgroup is not None:
+        situation += (
+            group_perms.is_subgroup_member(user, subgroup),
+            group_perms.can_view_subgroup_members(user, subgroup),
+        )
+    raw = repr(
+        (
+            # created_at too: on SQLite a deleted group's ids can come back.
+            group.created_at.timestamp(),
+            getattr(subgroup, "pk", 0),
+            theme,
+            cursor or "",
+            request.path,
+            translation.get_language(),
+            getattr(user, "pk", None),
+            situation,
+        )
+    )
+    key = f"feed:{group.pk}:{event_id}:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        page = selectors.feed(
+            viewer=user,
+            group=group,
+            subgroup=subgroup,
+            theme=theme,
+            cursor=cursor,
+            prepare=False,
+            event_id=event_id,
+        )
+        html = render_to_string(
+            "posts/partials/feed_items.html",
+            {
+                "group": group,
+                "feed": page,
+                "theme": theme,
+                "first_page": not cursor,
+                "pinned_cards": render_cards(
+                    request, group=group, posts=page.pinned, prepare=prepare
+                ),
+                "post_cards": render_cards(request, group=group, posts=page.posts, prepare=prepare),
+            },
+            request=request,
+        )
+        cache.set(key, html, CARD_TTL)
+    return mark_safe(html), event_id  # noqa: S308 - our own rendered template
+
+
+def composer(request: HttpRequest, *, group: Any, subgroup: Any, can_pin: bool) -> str:
+    """The empty "Skriv et opslag" form (the same for everyone who may post
+    there), with CSRF_PLACEHOLDER."""
+    from posts.forms import PostForm
+
+    key = (
+        f"composer:{group.pk}:{group.created_at.timestamp()}:{getattr(subgroup, 'pk', 0)}"
+        f":{int(can_pin)}:{translation.get_language()}"
+    )
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "posts/partials/composer.html",
+            {
+                "group": group,
+                "sub": subgroup,
+                "post_form": PostForm(can_pin=can_pin),
+                "csrf_token": CSRF_PLACEHOLDER,
+            },
+            request=request,
+        )
+        cache.set(key, html, CARD_TTL)
+    return mark_safe(html)  # noqa: S308 - our own rendered template
 
 
 def fill_csrf(request: HttpRequest, response: HttpResponse) -> HttpResponse:

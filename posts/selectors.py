@@ -166,6 +166,7 @@ def feed(
     cursor: str | None = None,
     page_size: int = PAGE_SIZE,
     prepare: bool = True,
+    event_id: int | None = None,
 ) -> FeedPage:
     """A group's (or sub-group's) feed: pinned posts first on the first page,
     then newest first. Keyset pagination by (created_at, id), so posts that
@@ -173,9 +174,11 @@ def feed(
 
     With prepare=False the posts come bare (no photos, comments, reactions):
     posts.fragments.render_cards then prepares only those whose card is not
-    in the cache."""
+    in the cache. `event_id`: the group's last event, when the caller read it
+    already (before anything else, so the page is at least that new)."""
     perms.require_read_place(viewer, group, subgroup)
-    event_id = last_event_id(group)
+    if event_id is None:
+        event_id = last_event_id(group)
     qs = _post_queryset(viewer, group).filter(group=group, subgroup=subgroup)
     if theme:
         qs = qs.filter(theme=theme)

@@ -49,31 +49,34 @@ def feed_context(request: HttpRequest, group: Any, subgroup: Any = None) -> dict
     theme = request.GET.get("tema", "")
     if theme not in Theme.values:
         theme = ""
-    page = selectors.feed(
-        viewer=request.user,
-        group=group,
-        subgroup=subgroup,
-        theme=theme,
-        cursor=request.GET.get("før"),
-        prepare=False,
-    )
+    perms.require_read_place(request.user, group, subgroup)
 
     def prepare(posts: list[Any]) -> None:
         selectors.attach(request.user, posts)
 
+    feed_html, event_id = fragments.feed_section(
+        request,
+        group=group,
+        subgroup=subgroup,
+        theme=theme,
+        cursor=request.GET.get("før"),
+        prepare=prepare,
+    )
     can_write = perms.can_write_place(request.user, group, subgroup)
     return {
-        "feed": page,
-        "pinned_cards": fragments.render_cards(
-            request, group=group, posts=page.pinned, prepare=prepare
-        ),
-        "post_cards": fragments.render_cards(
-            request, group=group, posts=page.posts, prepare=prepare
-        ),
+        "feed_html": feed_html,
+        "last_event_id": event_id,
         "theme": theme,
         "themes": Theme.choices,
         "reaction_kinds": ReactionKind.choices,
-        "post_form": PostForm(can_pin=perms.can_pin(request.user, group) and subgroup is None)
+        # A form sent back with errors replaces this (groups.views.render_place).
+        "post_form": None,
+        "composer_html": fragments.composer(
+            request,
+            group=group,
+            subgroup=subgroup,
+            can_pin=perms.can_pin(request.user, group) and subgroup is None,
+        )
         if can_write
         else None,
         "muted_until": perms.muted_until(request.user, group),
