@@ -8,6 +8,8 @@ COPY sammen sammen
 COPY accounts accounts
 COPY groups groups
 COPY posts posts
+COPY moderation moderation
+COPY scheduler scheduler
 RUN pip install --no-cache-dir .
 COPY . .
 RUN python manage.py compiletranslations -v0 \

@@ -7,9 +7,12 @@ Every wait here is bounded in time; every loop in count.
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import contextlib
 import http.client
+import importlib.util
+import logging
 import os
 import resource
 import signal
@@ -17,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -245,6 +249,209 @@ def start_daphne(env: dict[str, str], port: int, name: str = "daphne") -> subpro
         port,
         name,
     )
+
+
+# --- The ASGI server under test (bench/realtime.py, bench/sockets.py) ---------
+
+SERVERS = ("daphne", "uvicorn")
+UVICORN_WS = ("websockets", "websockets-sansio", "wsproto")
+_UVICORN_WS_MODULE = {"websockets": "websockets", "websockets-sansio": "websockets"}
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """Which server runs sammen.asgi:application, one process per port.
+
+    Daphne with its defaults; uvicorn with one worker (so the process started
+    is the one serving), uvloop, httptools and the chosen WebSocket
+    implementation. The uvicorn ws_* fields are passed on only when set;
+    otherwise uvicorn's own defaults apply (see `info`)."""
+
+    name: str = "daphne"
+    uvicorn_ws: str = "websockets"
+    ws_ping_interval: float | None = None
+    ws_ping_timeout: float | None = None
+    ws_per_message_deflate: bool | None = None
+
+    def argv(self, port: int) -> list[str]:
+        if self.name == "daphne":
+            return [str(BIN / "daphne"), "-b", HOST, "-p", str(port), "sammen.asgi:application"]
+        if self.name != "uvicorn":
+            raise ValueError(self.name)
+        argv = [
+            str(BIN / "uvicorn"),
+            "--host", HOST, "--port", str(port),
+            "--workers", "1", "--no-access-log", "--log-level", "warning",
+            "--lifespan", "off",
+            "--loop", "uvloop", "--http", "httptools", "--ws", self.uvicorn_ws,
+        ]  # fmt: skip
+        if self.ws_ping_interval is not None:
+            argv += ["--ws-ping-interval", f"{self.ws_ping_interval:g}"]
+        if self.ws_ping_timeout is not None:
+            argv += ["--ws-ping-timeout", f"{self.ws_ping_timeout:g}"]
+        if self.ws_per_message_deflate is not None:
+            argv += ["--ws-per-message-deflate", str(self.ws_per_message_deflate).lower()]
+        return [*argv, "sammen.asgi:application"]
+
+    def command(self) -> str:
+        """The command line, as run from the repository root, port left open."""
+        argv = self.argv(0)
+        argv[0] = str(Path(argv[0]).relative_to(ROOT))
+        port_flag = "-p" if self.name == "daphne" else "--port"
+        argv[argv.index(port_flag) + 1] = "PORT"
+        return " ".join(argv)
+
+    def describe(self, processes: int) -> str:
+        if self.name == "daphne":
+            return f"daphne ({processes} process(es)), DEBUG=1"
+        return f"uvicorn ({processes} process(es), --ws {self.uvicorn_ws}), DEBUG=1"
+
+    def info(self) -> dict[str, Any]:
+        """Versions and the WebSocket keepalive/compression settings in effect."""
+        if self.name == "daphne":
+            from daphne.cli import CommandLineInterface
+
+            parser = CommandLineInterface().parser
+            return {
+                "versions": {"daphne": dist_version("daphne"), "twisted": dist_version("twisted")},
+                "ws_ping_interval_s": parser.get_default("ping_interval"),
+                "ws_ping_timeout_s": parser.get_default("ping_timeout"),
+                # Daphne (autobahn) is not configured to accept permessage-deflate.
+                "ws_per_message_deflate": False,
+            }
+        import inspect
+
+        import uvicorn
+
+        defaults = inspect.signature(uvicorn.Config.__init__).parameters
+        ws_dist = _UVICORN_WS_MODULE.get(self.uvicorn_ws, self.uvicorn_ws)
+
+        def pick(value: Any, key: str) -> Any:
+            return defaults[key].default if value is None else value
+
+        return {
+            "versions": {
+                "uvicorn": dist_version("uvicorn"),
+                "uvloop": dist_version("uvloop"),
+                "httptools": dist_version("httptools"),
+                ws_dist: dist_version(ws_dist),
+            },
+            "ws_ping_interval_s": pick(self.ws_ping_interval, "ws_ping_interval"),
+            "ws_ping_timeout_s": pick(self.ws_ping_timeout, "ws_ping_timeout"),
+            "ws_per_message_deflate": pick(self.ws_per_message_deflate, "ws_per_message_deflate"),
+        }
+
+    def check(self) -> str | None:
+        """Why this server cannot run here, or None."""
+        binary = Path(self.argv(0)[0])
+        if not binary.exists():
+            return f"{binary} not found"
+        if self.name == "uvicorn":
+            module = _UVICORN_WS_MODULE.get(self.uvicorn_ws, self.uvicorn_ws)
+            if importlib.util.find_spec(module) is None:
+                return f"--uvicorn-ws {self.uvicorn_ws} needs the {module!r} package"
+        return None
+
+
+def add_server_args(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument(
+        "--server",
+        choices=SERVERS,
+        default="daphne",
+        help="ASGI server running sammen.asgi:application (default daphne)",
+    )
+    ap.add_argument(
+        "--uvicorn-ws",
+        choices=UVICORN_WS,
+        default="websockets",
+        help="uvicorn's WebSocket implementation, --ws (default websockets)",
+    )
+    ap.add_argument(
+        "--uvicorn-ws-ping-interval",
+        type=float,
+        default=None,
+        help="uvicorn --ws-ping-interval (default: not passed, uvicorn's 20 s)",
+    )
+    ap.add_argument(
+        "--uvicorn-ws-ping-timeout",
+        type=float,
+        default=None,
+        help="uvicorn --ws-ping-timeout (default: not passed, uvicorn's 20 s)",
+    )
+    ap.add_argument(
+        "--uvicorn-ws-per-message-deflate",
+        choices=["true", "false"],
+        default=None,
+        help="uvicorn --ws-per-message-deflate (default: not passed, uvicorn's true)",
+    )
+
+
+def server_spec(args: argparse.Namespace, ap: argparse.ArgumentParser) -> ServerSpec:
+    uvicorn_only = (
+        args.uvicorn_ws != "websockets"
+        or args.uvicorn_ws_ping_interval is not None
+        or args.uvicorn_ws_ping_timeout is not None
+        or args.uvicorn_ws_per_message_deflate is not None
+    )
+    if args.server != "uvicorn" and uvicorn_only:
+        ap.error("the --uvicorn-* options need --server uvicorn")
+    deflate = args.uvicorn_ws_per_message_deflate
+    spec = ServerSpec(
+        name=args.server,
+        uvicorn_ws=args.uvicorn_ws,
+        ws_ping_interval=args.uvicorn_ws_ping_interval,
+        ws_ping_timeout=args.uvicorn_ws_ping_timeout,
+        ws_per_message_deflate=None if deflate is None else deflate == "true",
+    )
+    problem = spec.check()
+    if problem:
+        ap.error(problem)
+    return spec
+
+
+def start_app_server(
+    spec: ServerSpec, env: dict[str, str], port: int, name: str
+) -> subprocess.Popen[bytes]:
+    return start_server(spec.argv(port), env, port, name)
+
+
+def dist_version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+class PingCounter(logging.LoggerAdapter[logging.Logger]):
+    """A logger for `websockets` client connections that counts the pings they
+    receive from the server (the library answers each with a pong by itself).
+    It claims DEBUG is enabled so the protocol reports every frame to it, and
+    passes on only what the real "websockets.client" logger would emit."""
+
+    def __init__(self) -> None:
+        from websockets.frames import Opcode
+
+        super().__init__(logging.getLogger("websockets.client"), {})
+        self.pings = 0
+        self._ping = Opcode.PING
+
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - logging's name
+        return level == logging.DEBUG or self.logger.isEnabledFor(level)
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if level == logging.DEBUG:
+            if (
+                args
+                and isinstance(msg, str)
+                and msg.startswith("<")
+                and getattr(args[0], "opcode", None) is self._ping
+            ):
+                self.pings += 1
+            if not self.logger.isEnabledFor(logging.DEBUG):
+                return
+        super().log(level, msg, *args, **kwargs)
 
 
 def stop(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:

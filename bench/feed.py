@@ -12,6 +12,10 @@ and uvicorn serving sammen.asgi, gunicorn's sync worker serving sammen.wsgi)
 p50/p95/p99 and the feed/bare ratio per server. Progress goes to stderr; the
 last line on stdout is one JSON object. Targets (issue 3): >= 300 req/s,
 p95 <= 50 ms, feed >= 50% of the bare view.
+
+The feed is cached per reader until the group changes, so a third measurement
+(`feed_churn`) loads the feed while other members react at --churn changes a
+second (default 2; 0 skips it): every change gives the reader a new page.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -151,6 +156,43 @@ def make_content(n_posts: int) -> tuple[Any, Any]:
     return group, members[0]
 
 
+def churn(
+    group_id: int, viewer_id: int, rate: float, stop: threading.Event, made: list[int]
+) -> None:
+    """Other members react on the group's posts, `rate` times a second, each
+    through the posts service (a FeedEvent, a live signal), until `stop`."""
+    from django.db import connection
+
+    from groups.models import Membership, MembershipStatus
+    from posts import services
+    from posts.models import Post, ReactionKind
+
+    posts = list(Post.objects.filter(group_id=group_id).order_by("pk"))
+    people = [
+        m.user
+        for m in Membership.objects.filter(group_id=group_id, status=MembershipStatus.ACTIVE)
+        .exclude(user_id=viewer_id)
+        .select_related("user")
+        .order_by("pk")
+    ]
+    kinds = list(ReactionKind.values)
+    i = 0
+    next_at = time.monotonic()
+    try:
+        while not stop.is_set():
+            post = posts[i % len(posts)]
+            post.refresh_from_db()
+            services.reaction_set(
+                actor=people[i % len(people)], post=post, kind=kinds[(i // len(posts)) % len(kinds)]
+            )
+            made[0] += 1
+            i += 1
+            next_at += 1 / rate
+            stop.wait(max(0.0, next_at - time.monotonic()))
+    finally:
+        connection.close()
+
+
 def query_count(slug: str, user: Any) -> dict[str, int]:
     """SQL queries for the feed page, in this process through the test client."""
     from django.db import connection
@@ -181,12 +223,16 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--posts", type=int, default=20)
     ap.add_argument("--db", default="sammen_bench_feed")
+    ap.add_argument(
+        "--churn", type=float, default=2.0, help="changes per second during feed_churn (0: skip)"
+    )
     args = ap.parse_args()
     assert shutil.which("wrk"), "wrk is needed: apt-get install -y wrk"
     servers = [s.strip() for s in args.servers.split(",") if s.strip()]
     debugs = [d.strip() for d in args.debug.split(",") if d.strip()]
 
     t0 = time.monotonic()
+    machine = c.machine()  # load average before the run
     var_dir = c.ROOT / "var" / "bench-var"
     var_dir.mkdir(parents=True, exist_ok=True)
     # One key for every mode: the sessions made here must verify under DEBUG=0 too.
@@ -284,6 +330,32 @@ def main() -> None:
                         )
                         row[label] = r
                         c.log(f"{name} DEBUG={debug} {label}: {json.dumps(r)}")
+                    if args.churn > 0:
+                        stop, made = threading.Event(), [0]
+                        writer = threading.Thread(
+                            target=churn, args=(group.pk, viewer.pk, args.churn, stop, made)
+                        )
+                        writer.start()
+                        try:
+                            cpu0 = c.cpu_seconds(proc.pid)
+                            r = wrk(
+                                port,
+                                feed_path,
+                                cookie,
+                                duration=args.duration,
+                                connections=args.connections,
+                                lua=lua,
+                            )
+                            r["server_cpu_ms_per_req"] = round(
+                                1000 * (c.cpu_seconds(proc.pid) - cpu0) / max(1, r["requests"]),
+                                2,
+                            )
+                        finally:
+                            stop.set()
+                            writer.join(timeout=30)
+                        r["changes"] = made[0]
+                        row["feed_churn"] = r
+                        c.log(f"{name} DEBUG={debug} feed_churn: {json.dumps(r)}")
                     row["feed_over_bare"] = round(row["feed"]["rps"] / row["bare"]["rps"], 3)
                     row["met"] = {
                         "rps_300": row["feed"]["rps"] >= 300,
@@ -298,7 +370,7 @@ def main() -> None:
 
     out = {
         "bench": "feed",
-        "machine": c.machine(),
+        "machine": machine,
         "load": f"wrk 1 thread, {args.connections} connections, "
         f"{args.duration:g}s after {args.warmup:g}s warm-up",
         "servers": {

@@ -3,13 +3,19 @@ posts M comments through the HTTP endpoint; latency from just before each POST
 to the arrival of that comment on every socket.
 
     .venv/bin/python bench/realtime.py [--sockets 100,500,1000] [--comments 20]
-                                       [--backends core,pubsub]
+                                       [--backends core,pubsub] [--processes 1]
+                                       [--server daphne|uvicorn]
+                                       [--uvicorn-ws websockets|websockets-sansio|wsproto]
 
 For each channel layer backend (CHANNEL_LAYER_BACKEND=core|pubsub, read by
-sammen/settings.py) and each socket count, one fresh Daphne process runs
-sammen.asgi against a fresh PostgreSQL database (sammen_bench) and Redis
-(database 9). Progress goes to stderr; the last line on stdout is one JSON
-object with the figures. Target (issue 3): p99 <= 200 ms, 0 lost after catch-up.
+sammen/settings.py) and each socket count, fresh server processes (Daphne by
+default, or uvicorn with --server uvicorn; --processes of them, each on its own
+port, the sockets spread round-robin) run sammen.asgi against a fresh
+PostgreSQL database (sammen_bench) and Redis (database 9). Comments are posted
+through the first process. Progress goes to stderr; the last line on stdout is
+one JSON object with the figures; the daphne_* figures are those of the server
+processes whichever server ran (server_* repeat them). Target (issue 3):
+p99 <= 200 ms, 0 lost after catch-up.
 """
 
 from __future__ import annotations
@@ -64,7 +70,7 @@ class Round:
         self.live = 0  # sockets whose reader is running
 
     def url(self, s: Sock) -> str:
-        # Sockets are spread round-robin over the Daphne processes.
+        # Sockets are spread round-robin over the server processes.
         port = self.ports[s.idx % len(self.ports)]
         return f"ws://{c.HOST}:{port}/ws/groups/{self.slug}/"
 
@@ -148,18 +154,25 @@ async def run_round(
     round_seconds: float,
     gap: float,
     processes: int = 1,
+    server: c.ServerSpec | None = None,
 ) -> dict[str, Any]:
+    server = server or c.ServerSpec()
     ports = [c.free_port() for _ in range(processes)]
     servers = [
-        await asyncio.to_thread(c.start_daphne, env, p, f"daphne-realtime-{backend}-{n}-{i}")
+        await asyncio.to_thread(
+            c.start_app_server, server, env, p, f"{server.name}-realtime-{backend}-{n}-{i}"
+        )
         for i, p in enumerate(ports)
     ]
     port = ports[0]  # the comments are posted through the first process
     result: dict[str, Any] = {
+        "server": server.name,
         "backend": backend,
         "layer": LAYERS[backend],
         "sockets": n,
+        # The name predates --server: the number of server processes, of either kind.
         "daphne_processes": processes,
+        "server_processes": processes,
     }
     try:
         # The poster is member 0: a real page load gives their csrftoken cookie.
@@ -191,6 +204,15 @@ async def run_round(
         await asyncio.wait_for(asyncio.gather(*(open_one(s) for s in socks)), 240)
         open_s = time.monotonic() - t_open
         connected = sum(1 for s in socks if s.ws is not None)
+        # What the server agreed to in the handshake (permessage-deflate or none).
+        result["ws_extensions"] = next(
+            (
+                s.ws.response.headers.get("Sec-WebSocket-Extensions")
+                for s in socks
+                if s.ws is not None and s.ws.response is not None
+            ),
+            None,
+        )
         c.log(
             f"[{backend} N={n}] {connected}/{n} sockets open in {open_s:.1f}s; "
             f"failures={len(failures)}"
@@ -233,7 +255,7 @@ async def run_round(
         while time.monotonic() < grace_end and any(rnd.count.get(k, 0) < rnd.live for k in t0s):
             await asyncio.sleep(0.2)
         wall = time.monotonic() - wall0
-        daphne_cpu = sum(c.cpu_seconds(d.pid) for d in servers) - cpu0
+        server_cpu = sum(c.cpu_seconds(d.pid) for d in servers) - cpu0
         self1 = resource.getrusage(resource.RUSAGE_SELF)
         client_cpu = (self1.ru_utime - self0.ru_utime) + (self1.ru_stime - self0.ru_stime)
         rss = max(c.rss_mib(d.pid) for d in servers)
@@ -276,6 +298,7 @@ async def run_round(
         lost = expected - received - recovered
 
         await asyncio.wait_for(asyncio.gather(*(rnd.close(s) for s in socks)), 60)
+        cpu_per_delivery = round(1000 * server_cpu / received, 2) if received else None
         result.update(
             connected=connected,
             connect_failures=len(failures),
@@ -294,11 +317,16 @@ async def run_round(
             max_ms=_r(max(lat) if lat else None),
             min_ms=_r(min(lat) if lat else None),
             deliveries_per_s=round(received / wall, 1) if wall else None,
-            daphne_cpu_s=round(daphne_cpu, 1),
-            daphne_cpu_ms_per_delivery=round(1000 * daphne_cpu / received, 2) if received else None,
+            # daphne_*: the server processes, whichever server ran (names kept
+            # for docs/performance.md); server_* are the same figures.
+            daphne_cpu_s=round(server_cpu, 1),
+            daphne_cpu_ms_per_delivery=cpu_per_delivery,
             client_cpu_s=round(client_cpu, 1),
             wall_s=round(wall, 1),
             daphne_rss_mib=round(rss, 1),
+            server_cpu_s=round(server_cpu, 1),
+            server_cpu_ms_per_delivery=cpu_per_delivery,
+            server_rss_mib=round(rss, 1),
             met=bool(lat) and lost == 0 and (c.percentile(lat, 99) or 1e9) <= 200,
         )
         c.log(f"[{backend} N={n}] {json.dumps(result)}")
@@ -333,8 +361,10 @@ def main() -> None:
         "--processes",
         type=int,
         default=1,
-        help="Daphne processes sharing the sockets over the Redis layer (default 1)",
+        help="server processes (Daphne or uvicorn, one port each) sharing the sockets "
+        "over the Redis layer (default 1)",
     )
+    c.add_server_args(ap)
     ap.add_argument(
         "--redis-socket-timeout",
         type=float,
@@ -342,6 +372,7 @@ def main() -> None:
         help="append ?socket_timeout=S to REDIS_URL (default: the URL as deployed)",
     )
     args = ap.parse_args()
+    server = c.server_spec(args, ap)
     sizes = [int(x) for x in args.sockets.split(",") if x.strip()]
     counts = [int(x) for x in args.comments.split(",") if x.strip()]
     if len(counts) == 1:
@@ -353,6 +384,7 @@ def main() -> None:
     c.raise_nofile(nmax * 2 + 1024)
 
     t_start = time.monotonic()
+    machine = c.machine()  # loadavg_at_start: taken before the run, not at the end
     env = c.base_env(args.db)
     c.log(f"fresh database {args.db}")
     c.recreate_database(args.db)
@@ -400,13 +432,16 @@ def main() -> None:
                         round_seconds=args.round_seconds,
                         processes=args.processes,
                         gap=args.gap,
+                        server=server,
                     )
                 )
             )
     out = {
         "bench": "realtime",
-        "machine": c.machine(),
-        "server": f"daphne ({args.processes} process(es)), DEBUG=1",
+        "machine": machine,
+        "server": server.describe(args.processes),
+        "server_command": server.command(),
+        "server_info": server.info(),
         "setting": "CHANNEL_LAYER_BACKEND=core|pubsub (sammen/settings.py; default core)",
         "client": f"websockets {websockets.__version__}, one asyncio process",
         "redis_url": c.redis_url(args.redis_socket_timeout),

@@ -1,13 +1,18 @@
-"""Idle sockets held by one Daphne process, and its memory.
+"""Idle sockets held by one server process (Daphne, or uvicorn), and its memory.
 
     .venv/bin/python bench/sockets.py [--steps 500,1000,2000,5000] [--backend core|pubsub]
+                                      [--server daphne|uvicorn]
+                                      [--uvicorn-ws websockets|websockets-sansio|wsproto]
 
-Opens authenticated group-feed sockets (one member each) to one Daphne
+Opens authenticated group-feed sockets (one member each) to one server
 process in steps; after each step it holds them idle for --hold seconds,
-reads the Daphne process's VmRSS from /proc, and checks every socket is still
-open and answers {"type": "ping"} with a pong. Progress goes to stderr; the
-last line on stdout is one JSON object. Target (issue 3): 5,000 sockets
-within 1 GiB.
+reads the server process's VmRSS from /proc, and checks every socket is still
+open and answers {"type": "ping"} with a pong. The client answers the
+server's WebSocket keepalive pings (the websockets library does so by itself)
+and counts them (ws_pings_received, cumulative). Progress goes to stderr; the
+last line on stdout is one JSON object; daphne_rss_mib is the server process's
+whichever server ran (server_rss_mib repeats it). Target (issue 3): 5,000
+sockets within 1 GiB.
 """
 
 from __future__ import annotations
@@ -48,22 +53,31 @@ class Held:
 
 
 async def run(
-    args: argparse.Namespace, slug: str, sessions: list[str], csrfs: list[str], baseline: int
+    args: argparse.Namespace,
+    server: c.ServerSpec,
+    slug: str,
+    sessions: list[str],
+    csrfs: list[str],
+    baseline: int,
 ) -> dict[str, Any]:
     port = c.free_port()
     env = c.base_env(
         args.db, redis_socket_timeout=args.redis_socket_timeout, CHANNEL_LAYER_BACKEND=args.backend
     )
-    daphne = await asyncio.to_thread(c.start_daphne, env, port, f"daphne-sockets-{args.backend}")
+    proc = await asyncio.to_thread(
+        c.start_app_server, server, env, port, f"{server.name}-sockets-{args.backend}"
+    )
     url = f"ws://{c.HOST}:{port}/ws/groups/{slug}/"
     held: list[Held] = []
     failures: dict[str, int] = {}
+    pings = c.PingCounter()  # keepalive pings the server sent, all answered by the client
+    extensions: list[str | None] = []
     sem = asyncio.Semaphore(args.concurrency)
     steps_out = []
     t_start = time.monotonic()
     try:
-        rss_empty = c.rss_mib(daphne.pid)
-        c.log(f"daphne pid {daphne.pid}, RSS before sockets {rss_empty:.0f} MiB")
+        rss_empty = c.rss_mib(proc.pid)
+        c.log(f"{server.name} pid {proc.pid}, RSS before sockets {rss_empty:.0f} MiB")
 
         async def open_one(i: int) -> None:
             async with sem:
@@ -77,7 +91,10 @@ async def run(
                         open_timeout=30,
                         ping_interval=None,
                         close_timeout=2,
+                        logger=pings,
                     )
+                    if not extensions and ws.response is not None:
+                        extensions.append(ws.response.headers.get("Sec-WebSocket-Extensions"))
                     await ws.send(json.dumps({"type": "resume", "last_event_id": baseline}))
                     held.append(Held(ws))
                 except Exception as exc:
@@ -107,23 +124,29 @@ async def run(
             ):
                 await asyncio.sleep(0.2)
             ponged = sum(1 for h in live if h.pongs > before[id(h)])
-            rss = c.rss_mib(daphne.pid)
+            rss = c.rss_mib(proc.pid)
             row = {
+                "server": server.name,
                 "sockets": step,
                 "opened": len(held),
                 "open_seconds": round(open_s, 1),
                 "still_open": sum(1 for h in held if not h.closed),
                 "answered_ping": ponged,
                 "connect_failures": dict(failures),
+                # The server process's, whichever server ran (name kept for
+                # docs/performance.md); server_rss_mib is the same figure.
                 "daphne_rss_mib": round(rss, 1),
                 "rss_per_socket_kib": round(1024 * (rss - rss_empty) / max(1, len(held)), 1),
-                "fds": len(os.listdir(f"/proc/{daphne.pid}/fd")),
+                "fds": len(os.listdir(f"/proc/{proc.pid}/fd")),
+                "server_rss_mib": round(rss, 1),
+                "ws_pings_received": pings.pings,
             }
             c.log(json.dumps(row))
             steps_out.append(row)
         top = steps_out[-1] if steps_out else {}
         return {
             "backend": args.backend,
+            "ws_extensions": extensions[0] if extensions else None,
             "rss_empty_mib": round(rss_empty, 1),
             "steps": steps_out,
             "met": bool(top)
@@ -146,7 +169,7 @@ async def run(
 
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*(close_limited(h) for h in held)), 60)
-        await asyncio.to_thread(c.stop, daphne)
+        await asyncio.to_thread(c.stop, proc)
 
 
 def main() -> None:
@@ -165,13 +188,16 @@ def main() -> None:
         default=None,
         help="append ?socket_timeout=S to REDIS_URL (default: the URL as deployed)",
     )
+    c.add_server_args(ap)
     args = ap.parse_args()
+    server = c.server_spec(args, ap)
     args.steps = sorted(int(x) for x in args.steps.split(",") if x.strip())
     nmax = args.steps[-1]
-    nofile = c.raise_nofile(nmax * 2 + 2048)  # this process and, inherited, Daphne
+    nofile = c.raise_nofile(nmax * 2 + 2048)  # this process and, inherited, the server
     c.log(f"RLIMIT_NOFILE now {nofile}")
 
     t0 = time.monotonic()
+    machine = c.machine()  # loadavg_at_start: taken before the run, not at the end
     env = c.base_env(args.db)
     c.recreate_database(args.db)
     c.migrate(env)
@@ -187,11 +213,15 @@ def main() -> None:
     baseline = selectors.last_event_id(group)
     connections.close_all()
     c.log(f"group {group.slug}, {nmax} members with sessions")
-    result = asyncio.run(run(args, group.slug, sessions, csrfs, baseline))
+    result = asyncio.run(run(args, server, group.slug, sessions, csrfs, baseline))
     out = {
         "bench": "sockets",
-        "machine": c.machine(),
-        "server": "daphne (one process), DEBUG=1",
+        "machine": machine,
+        "server": "daphne (one process), DEBUG=1"
+        if server.name == "daphne"
+        else f"uvicorn (one process, --ws {server.uvicorn_ws}), DEBUG=1",
+        "server_command": server.command(),
+        "server_info": server.info(),
         "client": f"websockets {websockets.__version__}, one asyncio process",
         "rlimit_nofile": nofile,
         "redis_url": c.redis_url(args.redis_socket_timeout),

@@ -129,7 +129,7 @@ def _subgroups_with_counts(group: Group) -> list[SubGroup]:
 
 def _with_viewer_status(viewer: Any, group: Group, subs: list[SubGroup]) -> list[SubGroup]:
     mine: dict[int, SubGroupMembership] = {}
-    if getattr(viewer, "pk", None):
+    if subs and getattr(viewer, "pk", None):
         mine = {
             sm.subgroup_id: sm
             for sm in SubGroupMembership.objects.filter(user=viewer, subgroup__group=group)

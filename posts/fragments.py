@@ -23,10 +23,11 @@ from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
+
+from sammen.context_processors import csrf_token_for
 
 CSRF_PLACEHOLDER = "__SAMMEN_CSRF_TOKEN__"
 # Card contents also show names and avatars; those changes do not bump the
@@ -201,5 +202,6 @@ def fill_csrf(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Put the reader's CSRF token where the cached cards hold the placeholder."""
     content = response.content
     if CSRF_PLACEHOLDER.encode() in content:
-        response.content = content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+        token = csrf_token_for(request)
+        response.content = content.replace(CSRF_PLACEHOLDER.encode(), token.encode())
     return response

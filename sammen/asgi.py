@@ -11,6 +11,8 @@ from typing import Any
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sammen.settings")
+# Database connections from a pool (see DB_POOL in sammen/settings.py).
+os.environ.setdefault("SAMMEN_DB_POOL", "1")
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 

@@ -99,6 +99,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "sammen.context_processors.site",
+                # After Django's own csrf processor, which it replaces.
+                "sammen.context_processors.csrf",
             ],
         },
     },
@@ -107,8 +109,21 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# Under ASGI (sammen/asgi.py sets SAMMEN_DB_POOL=1) every request runs in a new
+# thread, and Django's connections are per thread: each request opened its own
+# connection and left it open (41 for 40 requests before this). The web server
+# takes connections from a psycopg pool instead, as Django's documentation
+# advises for ASGI. Celery workers and commands keep one connection each.
+DB_POOL = os.environ.get("SAMMEN_DB_POOL", "0") == "1"
+DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", "10"))
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DB_POOL else 60)}
+    if DB_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 2,
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": 10,
+        }
 else:
     DATABASES = {
         "default": {
@@ -156,6 +171,7 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sammen",
+            "OPTIONS": {"pool_class": "sammen.cache.SharedConnectionPool"},
         }
     }
     CELERY_BROKER_URL = REDIS_URL

@@ -56,3 +56,28 @@ def test_settings_embedded_default_needs_no_environment(tmp_path: Path) -> None:
     env = {k: "" for k in ("DATABASE_URL", "REDIS_URL")}
     result = manage("check", env=env, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_cache_shares_one_redis_pool_between_threads() -> None:
+    """Django gives each thread its own cache object; under ASGI each request
+    is a new thread, so without a shared pool every page connected anew."""
+    import threading
+
+    import pytest
+    from django.conf import settings
+    from django.core.cache import caches
+
+    if not settings.REDIS_URL:
+        pytest.skip("the embedded default caches in memory")
+    pools = []
+
+    def in_thread() -> None:
+        caches["default"].get("any-key")
+        pools.append(caches["default"]._cache._get_connection_pool(write=False))
+
+    threads = [threading.Thread(target=in_thread) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert pools[0] is pools[1]

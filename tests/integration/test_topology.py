@@ -51,3 +51,31 @@ def test_celery_worker_on_redis_runs_a_task(
     app.conf.task_always_eager = False
     result = ping.delay()
     assert result.get(timeout=30) == "pong"
+
+
+def _backend_pids(dbname: str) -> set[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [dbname],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_daphne_reuses_database_connections_from_its_pool(daphne: object) -> None:
+    """Under ASGI each request runs in a new thread; without the pool
+    (sammen/asgi.py sets SAMMEN_DB_POOL) each would open its own connection."""
+    from django.conf import settings
+
+    dbname = settings.DATABASES["default"]["NAME"]
+    before = _backend_pids(dbname)
+    base = daphne()  # type: ignore[operator]
+    seen: set[int] = set()
+    for _ in range(40):
+        with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
+            assert json.loads(response.read())["database"] == "ok"
+        seen |= _backend_pids(dbname) - before
+    assert seen, "the web process never connected"
+    assert len(seen) <= settings.DB_POOL_MAX_SIZE, f"{len(seen)} connections for 40 requests"

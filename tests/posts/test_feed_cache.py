@@ -154,3 +154,16 @@ def test_the_csrf_token_in_a_cached_page_is_the_readers_own(
     response = client.post(url, {"body": "Med token fra cachen", "csrfmiddlewaretoken": token})
     assert response.status_code in (200, 302)
     assert the_post.comments.filter(body="Med token fra cachen").exists()
+
+
+def test_one_csrf_token_per_page(
+    client_for: Callable[[User | None], Client], member: User, group: Group, the_post: Post
+) -> None:
+    """Cached cards, the composer and the page's own forms carry the same
+    token: Django masks a new one at every get_token call, at a cost."""
+    body = feed_page(client_for(member), group)
+    tokens = {
+        part.split('"')[0] for part in body.split('name="csrfmiddlewaretoken" value="')[1:]
+    }
+    assert body.count('name="csrfmiddlewaretoken"') > 3
+    assert len(tokens) == 1
