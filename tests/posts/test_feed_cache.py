@@ -162,8 +162,6 @@ def test_one_csrf_token_per_page(
     """Cached cards, the composer and the page's own forms carry the same
     token: Django masks a new one at every get_token call, at a cost."""
     body = feed_page(client_for(member), group)
-    tokens = {
-        part.split('"')[0] for part in body.split('name="csrfmiddlewaretoken" value="')[1:]
-    }
+    tokens = {part.split('"')[0] for part in body.split('name="csrfmiddlewaretoken" value="')[1:]}
     assert body.count('name="csrfmiddlewaretoken"') > 3
     assert len(tokens) == 1
