@@ -49,21 +49,21 @@ end
 """
 
 
-def server_argv(name: str, port: int) -> list[str]:
+def server_argv(name: str, port: int, workers: int = 1) -> list[str]:
     if name == "daphne":
         return [str(c.BIN / "daphne"), "-b", c.HOST, "-p", str(port), "sammen.asgi:application"]
     if name == "uvicorn":
         return [
             str(c.BIN / "uvicorn"),
             "--host", c.HOST, "--port", str(port),
-            "--workers", "1", "--no-access-log", "--log-level", "warning",
+            "--workers", str(workers), "--no-access-log", "--log-level", "warning",
             "--lifespan", "off",
             "sammen.asgi:application",
         ]  # fmt: skip
     if name == "gunicorn":
         return [
             str(c.BIN / "gunicorn"),
-            "-b", f"{c.HOST}:{port}", "-w", "1", "--worker-class", "sync",
+            "-b", f"{c.HOST}:{port}", "-w", str(workers), "--worker-class", "sync",
             "--log-level", "warning",
             "sammen.wsgi:application",
         ]  # fmt: skip
@@ -224,6 +224,12 @@ def main() -> None:
     ap.add_argument("--posts", type=int, default=20)
     ap.add_argument("--db", default="sammen_bench_feed")
     ap.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes for uvicorn and gunicorn (Daphne is always one process)",
+    )
+    ap.add_argument(
         "--churn", type=float, default=2.0, help="changes per second during feed_churn (0: skip)"
     )
     args = ap.parse_args()
@@ -289,7 +295,7 @@ def main() -> None:
                     )
                 port = c.free_port()
                 proc = c.start_server(
-                    server_argv(name, port),
+                    server_argv(name, port, args.workers),
                     c.base_env(args.db, **extra),
                     port,
                     f"feed-{name}-debug{debug}",
@@ -373,11 +379,13 @@ def main() -> None:
         "machine": machine,
         "load": f"wrk 1 thread, {args.connections} connections, "
         f"{args.duration:g}s after {args.warmup:g}s warm-up",
+        "workers": args.workers,
         "servers": {
             "daphne": "daphne 4.2 (sammen.asgi), 1 process",
             "uvicorn": f"uvicorn {_version('uvicorn')} (sammen.asgi, uvloop "
-            f"{_version('uvloop')}, httptools {_version('httptools')}), 1 worker",
-            "gunicorn": f"gunicorn {_version('gunicorn')} sync (sammen.wsgi), 1 worker",
+            f"{_version('uvloop')}, httptools {_version('httptools')}), {args.workers} worker(s)",
+            "gunicorn": f"gunicorn {_version('gunicorn')} sync (sammen.wsgi), "
+            f"{args.workers} worker(s)",
         },
         "posts_on_page": args.posts,
         "queries": queries,

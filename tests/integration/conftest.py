@@ -108,3 +108,27 @@ def daphne(service_env: dict[str, str], start_process: object) -> object:
         return base
 
     return run
+
+
+@pytest.fixture
+def gunicorn(service_env: dict[str, str], start_process: object) -> object:
+    """HTTP through WSGI (docs/operations.md: pages on gunicorn, sockets on Daphne)."""
+
+    def run() -> str:
+        port = free_port()
+        start_process(  # type: ignore[operator]
+            [
+                str(BIN / "gunicorn"),
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                "2",
+                "sammen.wsgi:application",
+            ],
+            service_env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        wait_http(base + "/healthz")
+        return base
+
+    return run

@@ -1,5 +1,6 @@
-"""Real time across processes: two Daphne processes on the Redis channel
-layer; a comment posted through one arrives on a socket held by the other."""
+"""Real time across processes: two Daphne processes (or gunicorn and Daphne)
+on the Redis channel layer; a comment posted through one arrives on a socket
+held by the other."""
 
 from __future__ import annotations
 
@@ -52,7 +53,12 @@ def _post_comment(base: str, cookie: str, path: str, text: str) -> int:
         return int(response.status)
 
 
-def test_comment_posted_on_one_daphne_arrives_on_a_socket_of_the_other(daphne: Any) -> None:
+@pytest.mark.parametrize("through", ["daphne", "gunicorn"])
+def test_comment_posted_through_another_process_arrives_on_a_daphne_socket(
+    through: str, request: pytest.FixtureRequest, daphne: Any
+) -> None:
+    """Through a second Daphne, or through gunicorn serving the pages over WSGI
+    (the split topology in docs/operations.md): the event crosses Redis."""
     from accounts.models import User
     from groups import services as group_services
     from posts import services as post_services
@@ -68,7 +74,7 @@ def test_comment_posted_on_one_daphne_arrives_on_a_socket_of_the_other(daphne: A
     group_services.invite_accept(actor=reader, token=invite.token)
     post = post_services.post_create(actor=founder, group=group, body="Hvad læser I?")
 
-    web_a, web_b = daphne(), daphne()
+    web_a, web_b = request.getfixturevalue(through)(), daphne()
     host_b = web_b.removeprefix("http://")
     path = f"/groups/{group.slug}/posts/{post.pk}/"
     with connect(
