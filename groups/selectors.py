@@ -144,14 +144,16 @@ def group_subgroups(*, viewer: Any, group: Group) -> list[SubGroup]:
     return _with_viewer_status(viewer, group, _subgroups_with_counts(group))
 
 
-# --- the group page's side panel, cached per group -----------------------------------
+# --- a group's generation, and the side panel cached by it ---------------------------
 #
 # Member count, administrators, staff and the sub-groups with their counts are
 # the same for every member and change rarely, so they are read once per
 # "generation" of the group. groups.signals starts a new generation after any
 # commit that saves or deletes a group, membership, sub-group, sub-group
-# membership, or a profile shown there. The viewer's own sub-group status is
-# read fresh on every page.
+# membership, or a profile shown there (and seed_demo after re-seeding). The
+# feed's cached pages carry it in their key too (posts.fragments), for what
+# changes a feed without a FeedEvent. The viewer's own sub-group status is read
+# fresh on every page.
 
 SIDE_PANEL_TTL = 600
 
@@ -160,26 +162,33 @@ def _generation_key(group_id: int) -> str:
     return f"group-gen:{group_id}"
 
 
-def side_panel_changed(group_id: int) -> None:
+def group_changed(group_id: int) -> None:
+    """Start a new generation (call after commit)."""
     cache.set(_generation_key(group_id), secrets.token_hex(6), None)
 
 
-def _generation(group_id: int) -> str:
-    key = _generation_key(group_id)
-    gen = cache.get(key)
-    if gen is None:
+def group_generation(group: Group) -> str:
+    """The group's current generation; read once per request (kept on `group`)."""
+    gen: str | None = getattr(group, "_sammen_generation", None)
+    if gen is not None:
+        return gen
+    key = _generation_key(group.pk)
+    value = cache.get(key)
+    if value is None:
         # Never fall back to a fixed value: an evicted generation would bring
-        # back a panel cached under it before.
+        # back what was cached under it before.
         fresh = secrets.token_hex(6)
         cache.add(key, fresh, None)
-        gen = cache.get(key) or fresh
-    return str(gen)
+        value = cache.get(key) or fresh
+    gen = str(value)
+    group._sammen_generation = gen  # type: ignore[attr-defined]
+    return gen
 
 
 def group_side_panel(*, viewer: Any, group: Group) -> dict[str, Any]:
     """member_count, admin_names, staff_members and subgroups (with the
     viewer's status on each) for the group page."""
-    key = f"group-panel:{group.pk}:{group.created_at.timestamp()}:{_generation(group.pk)}"
+    key = f"group-panel:{group.pk}:{group.created_at.timestamp()}:{group_generation(group)}"
     panel: dict[str, Any] | None = cache.get(key)
     if panel is None:
         panel = {

@@ -1,5 +1,6 @@
-"""Start a new generation of a group's cached side panel
-(groups.selectors.group_side_panel) after a commit that changes what it shows.
+"""Start a new generation of a group (groups.selectors.group_generation: the
+side panel and the feed's cached pages are keyed on it) after a commit that
+changes what they show besides posts, comments and reactions.
 
 Model signals, not calls in each service: every way a membership or sub-group
 is saved (services, admin, seed_demo) passes here. The new generation is set
@@ -17,12 +18,12 @@ from django.dispatch import receiver
 
 from accounts.models import User
 from groups.models import Group, Membership, MembershipStatus, SubGroup, SubGroupMembership
-from groups.selectors import side_panel_changed
+from groups.selectors import group_changed
 
 
 def _later(group_id: int | None) -> None:
     if group_id is not None:
-        transaction.on_commit(lambda: side_panel_changed(group_id))
+        transaction.on_commit(lambda: group_changed(group_id))
 
 
 @receiver([post_save, post_delete], sender=Group)

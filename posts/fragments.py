@@ -12,7 +12,9 @@ per reader: its key holds the group's last FeedEvent id, and every change a
 feed shows writes a FeedEvent in the same transaction, so a new post, comment,
 reaction, edit, deletion, pin or moderation decision gives the next reader a
 new key. What else decides the cards is the reader's own situation, which is
-in the key as well. Names and avatars are not events: they last CARD_TTL.
+in the key as well, and the group's generation (groups.selectors), renewed
+after any change to the group or its memberships. Names and avatars are not
+events: they last CARD_TTL.
 """
 
 from __future__ import annotations
@@ -115,6 +117,7 @@ def feed_section(
 
     The caller has checked that the reader may read the place."""
     from groups import permissions as group_perms
+    from groups import selectors as group_selectors
     from posts import permissions as perms
     from posts import selectors
 
@@ -143,7 +146,13 @@ def feed_section(
             situation,
         )
     )
-    key = f"feed:{group.pk}:{event_id}:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    # The group's generation covers what changes a feed without a FeedEvent
+    # (group settings, memberships, a re-seeded demo whose events were cleared).
+    generation = group_selectors.group_generation(group)
+    key = (
+        f"feed:{group.pk}:{event_id}:{generation}:"
+        + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    )
     html = cache.get(key)
     if html is None:
         page = selectors.feed(

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -165,3 +166,26 @@ def test_one_csrf_token_per_page(
     tokens = {part.split('"')[0] for part in body.split('name="csrfmiddlewaretoken" value="')[1:]}
     assert body.count('name="csrfmiddlewaretoken"') > 3
     assert len(tokens) == 1
+
+
+def test_a_group_whose_event_log_was_cleared_is_not_served_from_before(
+    client_for: Callable[[User | None], Client],
+    member: User,
+    author: User,
+    group: Group,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """seed_demo clears a group's FeedEvents after re-seeding, so the last event
+    id repeats; the group's new generation keeps the old page from coming back."""
+    from groups.selectors import group_changed
+    from posts.models import FeedEvent
+
+    services.post_create(actor=author, group=group, body="Første udgave af demoen")
+    FeedEvent.objects.filter(group=group).delete()
+    client = client_for(member)
+    assert "Første udgave af demoen" in feed_page(client, group)
+    services.post_create(actor=author, group=group, body="Anden udgave af demoen")
+    FeedEvent.objects.filter(group=group).delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        transaction.on_commit(lambda: group_changed(group.pk))
+    assert "Anden udgave af demoen" in feed_page(client, group)

@@ -7,14 +7,17 @@ import io
 import math
 import random
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from accounts.models import User
 from groups.models import Group, SubGroup
+from groups.selectors import group_changed
 from posts import services as post_services
 from posts.models import Comment, FeedEvent, Post, ReactionKind
 from posts.services import PhotoUpload
@@ -245,3 +248,6 @@ def seed_content(
         )
     # The live event log starts here: nothing from the seeding needs replaying.
     FeedEvent.objects.filter(group=group).delete()
+    # With its events gone, the group's last event id can repeat an earlier
+    # one: a new generation keeps readers from cached pages of before.
+    transaction.on_commit(partial(group_changed, group.pk))

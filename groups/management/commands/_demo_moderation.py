@@ -6,11 +6,14 @@ services, as it would in use; only timestamps are moved back afterwards."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from groups.models import Group
+from groups.selectors import group_changed
 from moderation import services as mod_services
 from moderation.models import AuditEntry, Case, Flag, FlagReason, Notice
 from posts import services as post_services
@@ -142,3 +145,6 @@ def seed_moderation(*, group: Group, admin: User, moderator: User, members: list
     _back(Comment, unkind.pk, "created_at", now - timedelta(hours=21))
     # The live event log starts after seeding, as for the rest of the content.
     FeedEvent.objects.filter(group=group).delete()
+    # With its events gone, the group's last event id can repeat an earlier
+    # one: a new generation keeps readers from cached pages of before.
+    transaction.on_commit(partial(group_changed, group.pk))
