@@ -46,6 +46,7 @@ from moderation.models import (
 )
 from posts import services as post_services
 from posts.models import Comment, ContentState, Post
+from sammen.dates import format_for
 from sammen.events import moderation_channel_name, publish
 from sammen.mail import absolute_url, mail_after_commit
 
@@ -347,7 +348,7 @@ def case_decide(
                 % {
                     "name": by,
                     "when": formats.date_format(
-                        timezone.localtime(case.resolved_at), "DATETIME_FORMAT"
+                        timezone.localtime(case.resolved_at), format_for("datetime")
                     ),
                 }
             )

@@ -13,12 +13,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from groups import permissions as group_perms
 from groups.models import Group, Role, SubGroup
 from posts.models import Comment, ContentState, Post
+from sammen.dates import format_for
 
 
 def can_read_place(user: Any, group: Group, subgroup: SubGroup | None) -> bool:
@@ -124,7 +125,7 @@ def require_write_place(user: Any, group: Group, subgroup: SubGroup | None) -> N
     if until is not None:
         raise ValidationError(
             _("Du kan ikke skrive i gruppen før %(when)s. En moderator har sat dig på pause.")
-            % {"when": formats.date_format(until, "DATETIME_FORMAT")}
+            % {"when": formats.date_format(timezone.localtime(until), format_for("datetime"))}
         )
     if not can_write_place(user, group, subgroup):
         raise PermissionDenied

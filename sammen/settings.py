@@ -102,6 +102,8 @@ TEMPLATES = [
                 # After Django's own csrf processor, which it replaces.
                 "sammen.context_processors.csrf",
             ],
+            # {{ value|when:"datetime" }} everywhere (sammen/dates.py).
+            "builtins": ["sammen.templatetags.sammen_dates"],
         },
     },
 ]

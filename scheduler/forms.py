@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from posts.forms import THEME_CHOICES, PhotosFormMixin
 from posts.models import BODY_MAX_LENGTH
+from sammen.dates import format_for
 from scheduler import localtime
 from scheduler.models import Weekday
 
@@ -244,8 +245,8 @@ def week_label(monday: dt.date) -> str:
         _("Uge %(week)d (%(start)s – %(end)s)")
         % {
             "week": week,
-            "start": formats.date_format(monday, "j. F"),
-            "end": formats.date_format(sunday, "j. F Y"),
+            "start": formats.date_format(monday, format_for("day_month")),
+            "end": formats.date_format(sunday, format_for("date")),
         }
     )
 

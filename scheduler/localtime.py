@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from sammen.dates import format_for
+
 TZ = ZoneInfo("Europe/Copenhagen")
 UTC = dt.UTC
 
@@ -66,7 +68,7 @@ def to_instant(day: dt.date, time: dt.time, resolve: str = "") -> dt.datetime:
             )
             % {
                 "time": time.strftime("%H:%M"),
-                "date": formats.date_format(day, "j. F Y"),
+                "date": formats.date_format(day, format_for("date")),
                 "later": (dt.datetime.combine(day, time) + dt.timedelta(hours=1)).strftime("%H:%M"),
             },
             code="nonexistent",
@@ -80,7 +82,10 @@ def to_instant(day: dt.date, time: dt.time, resolve: str = "") -> dt.datetime:
                     "tilbage. Vælg, om du mener den første (sommertid) eller den anden "
                     "(vintertid)."
                 )
-                % {"time": time.strftime("%H:%M"), "date": formats.date_format(day, "j. F Y")},
+                % {
+                    "time": time.strftime("%H:%M"),
+                    "date": formats.date_format(day, format_for("date")),
+                },
                 code="ambiguous",
             )
         aware = aware.replace(fold=0 if resolve == FIRST else 1)

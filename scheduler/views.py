@@ -26,6 +26,7 @@ from accounts.models import User
 from groups.models import Group
 from posts.models import Post
 from posts.rendering import render_markdown
+from sammen.dates import format_for
 from sammen.http import private_file
 from scheduler import localtime, selectors, services
 from scheduler import permissions as perms
@@ -223,7 +224,7 @@ def scheduled_create(request: HttpRequest, group_slug: str) -> HttpResponse:
 def _when(instant: dt.datetime | None) -> str:
     if instant is None:
         return _("intet tidspunkt")
-    return formats.date_format(localtime.local(instant), "l j. F Y \\k\\l. H:i")
+    return formats.date_format(localtime.local(instant), format_for("weekday_datetime"))
 
 
 def _preview_post(scheduled: ScheduledPost) -> Post:

@@ -44,3 +44,38 @@ def test_the_language_switcher_gives_english(client: Any) -> None:
     assert response.status_code == 200
     assert "Create account" in body
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+
+
+@pytest.mark.django_db
+def test_dates_follow_the_readers_language(client_for: Any, member: Any, group: Any) -> None:
+    """A post's time: "22. november 2026 13:24" on a Danish page, "November 22,
+    2026, 13:24" on an English one (sammen/dates.py), in Copenhagen time."""
+    from datetime import UTC, datetime
+
+    from posts import services
+    from posts.models import Post
+
+    post = services.post_create(actor=member, group=group, body="Tur i skoven")
+    Post.objects.filter(pk=post.pk).update(created_at=datetime(2026, 11, 22, 12, 24, tzinfo=UTC))
+    client = client_for(member)
+    url = f"/groups/{group.slug}/posts/{post.pk}/"
+    assert "22. november 2026 13:24" in client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "November 22, 2026, 13:24" in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_paused_members_message_gives_the_local_time(member: Any, group: Any) -> None:
+    from datetime import UTC, datetime
+
+    from django.core.exceptions import ValidationError
+
+    from groups.models import Membership
+    from posts import permissions
+
+    Membership.objects.filter(user=member, group=group).update(
+        muted_until=datetime(2099, 1, 5, 9, 30, tzinfo=UTC)
+    )
+    with pytest.raises(ValidationError) as caught:
+        permissions.require_write_place(member, group, None)
+    assert "5. januar 2099 10:30" in caught.value.messages[0]  # CET is UTC+1 in January
