@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -30,6 +31,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_number(name: str, default: float, *, whole: bool = True, minimum: float = 0) -> Any:
+    """A number from the environment, or a message naming the variable."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return int(default) if whole else float(default)
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        kind = "a whole number" if whole else "a number"
+        raise ImproperlyConfigured(f"{name} must be {kind} of at least {minimum:g}, not {raw!r}.")
+    return value
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -117,7 +133,7 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 # takes connections from a psycopg pool instead, as Django's documentation
 # advises for ASGI. Celery workers and commands keep one connection each.
 DB_POOL = os.environ.get("SAMMEN_DB_POOL", "0") == "1"
-DB_POOL_MAX_SIZE = int(os.environ.get("DB_POOL_MAX_SIZE", "10"))
+DB_POOL_MAX_SIZE = env_number("DB_POOL_MAX_SIZE", 10, minimum=1)
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DB_POOL else 60)}
     if DB_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -202,11 +218,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # broker, Celery beat sends it; without one (the embedded default) a thread in the
 # server process runs the same code. Ticks that wait longer than one interval in a
 # queue are dropped (expires): the next tick publishes the same rows anyway.
-SCHEDULER_POLL_SECONDS = float(os.environ.get("SCHEDULER_POLL_SECONDS", "15"))
+SCHEDULER_POLL_SECONDS = env_number("SCHEDULER_POLL_SECONDS", 15, whole=False, minimum=0.5)
 SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
 # How many extra publish tasks a tick sends when it finds a backlog (one per
 # other worker process is enough).
-SCHEDULER_BACKLOG_HELPERS = int(os.environ.get("SCHEDULER_BACKLOG_HELPERS", "3"))
+SCHEDULER_BACKLOG_HELPERS = env_number("SCHEDULER_BACKLOG_HELPERS", 3)
 CELERY_BEAT_SCHEDULE = {
     "scheduler-publish-due": {
         "task": "scheduler.publish_due",
@@ -252,7 +268,7 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = env_number("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
@@ -305,7 +321,7 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_number("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -81,3 +83,28 @@ def test_the_cache_shares_one_redis_pool_between_threads() -> None:
     for t in threads:
         t.join()
     assert pools[0] is pools[1]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "DB_POOL_MAX_SIZE",
+            "ti",
+            "DB_POOL_MAX_SIZE must be a whole number of at least 1, not 'ti'.",
+        ),
+        (
+            "DB_POOL_MAX_SIZE",
+            "0",
+            "DB_POOL_MAX_SIZE must be a whole number of at least 1, not '0'.",
+        ),
+        ("SCHEDULER_POLL_SECONDS", "-5", "SCHEDULER_POLL_SECONDS must be a number of at least 0.5"),
+        ("EMAIL_PORT", "smtp", "EMAIL_PORT must be a whole number of at least 1, not 'smtp'."),
+    ],
+)
+def test_a_bad_number_in_the_environment_is_named(
+    name: str, value: str, message: str, tmp_path: Path
+) -> None:
+    result = manage("check", env={name: value}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert message in result.stderr
