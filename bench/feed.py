@@ -313,16 +313,10 @@ def main() -> None:
                         "debug": int(debug),
                         "feed_html_bytes": len(body),
                     }
-                    for label, path in (("feed", feed_path), ("bare", "/bench/bare")):
-                        wrk(
-                            port,
-                            path,
-                            cookie,
-                            duration=args.warmup,
-                            connections=args.connections,
-                            lua=lua,
-                        )
-                        cpu0 = c.cpu_seconds(proc.pid)
+
+                    def measure(path: str, *, pid: int = proc.pid, port: int = port) -> Any:
+                        """wrk on `path`, with the server's CPU per request."""
+                        cpu0 = c.cpu_seconds(pid)
                         r = wrk(
                             port,
                             path,
@@ -332,10 +326,21 @@ def main() -> None:
                             lua=lua,
                         )
                         r["server_cpu_ms_per_req"] = round(
-                            1000 * (c.cpu_seconds(proc.pid) - cpu0) / max(1, r["requests"]), 2
+                            1000 * (c.cpu_seconds(pid) - cpu0) / max(1, r["requests"]), 2
                         )
-                        row[label] = r
-                        c.log(f"{name} DEBUG={debug} {label}: {json.dumps(r)}")
+                        return r
+
+                    for label, path in (("feed", feed_path), ("bare", "/bench/bare")):
+                        wrk(
+                            port,
+                            path,
+                            cookie,
+                            duration=args.warmup,
+                            connections=args.connections,
+                            lua=lua,
+                        )
+                        row[label] = measure(path)
+                        c.log(f"{name} DEBUG={debug} {label}: {json.dumps(row[label])}")
                     if args.churn > 0:
                         stop, made = threading.Event(), [0]
                         writer = threading.Thread(
@@ -343,19 +348,7 @@ def main() -> None:
                         )
                         writer.start()
                         try:
-                            cpu0 = c.cpu_seconds(proc.pid)
-                            r = wrk(
-                                port,
-                                feed_path,
-                                cookie,
-                                duration=args.duration,
-                                connections=args.connections,
-                                lua=lua,
-                            )
-                            r["server_cpu_ms_per_req"] = round(
-                                1000 * (c.cpu_seconds(proc.pid) - cpu0) / max(1, r["requests"]),
-                                2,
-                            )
+                            r = measure(feed_path)
                         finally:
                             stop.set()
                             writer.join(timeout=30)

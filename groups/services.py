@@ -368,6 +368,18 @@ def membership_leave(*, actor: User, group: Group) -> None:
     perms.forget_memberships(actor)
 
 
+def _lock_active_membership(group: Group, user_id: int) -> Membership:
+    """The person's active membership, locked for this transaction."""
+    m = (
+        Membership.objects.select_for_update()
+        .filter(user_id=user_id, group=group, status=MembershipStatus.ACTIVE)
+        .first()
+    )
+    if m is None:
+        raise ValidationError(_("Personen er ikke medlem af gruppen."))
+    return m
+
+
 def membership_remove(*, actor: User, group: Group, user_id: int, reason: str = "") -> None:
     """An administrator removes a member (who may ask to join again); a
     moderator may remove an ordinary member from the moderation queue."""
@@ -377,13 +389,7 @@ def membership_remove(*, actor: User, group: Group, user_id: int, reason: str = 
         raise ValidationError(_("Du kan ikke fjerne dig selv. Brug 'Forlad gruppen'."))
     with transaction.atomic():
         _lock_group(group)
-        m = (
-            Membership.objects.select_for_update()
-            .filter(user_id=user_id, group=group, status=MembershipStatus.ACTIVE)
-            .first()
-        )
-        if m is None:
-            raise ValidationError(_("Personen er ikke medlem af gruppen."))
+        m = _lock_active_membership(group, user_id)
         if not perms.can_discipline(actor, group, m):
             raise PermissionDenied
         if m.role == Role.ADMIN and _active_admin_count(group) <= 1:
@@ -453,13 +459,7 @@ def membership_set_role(*, actor: User, group: Group, user_id: int, role: str) -
         raise ValidationError(_("Ukendt rolle."))
     with transaction.atomic():
         _lock_group(group)
-        m = (
-            Membership.objects.select_for_update()
-            .filter(user_id=user_id, group=group, status=MembershipStatus.ACTIVE)
-            .first()
-        )
-        if m is None:
-            raise ValidationError(_("Personen er ikke medlem af gruppen."))
+        m = _lock_active_membership(group, user_id)
         if m.role == role:
             return m
         if m.role == Role.ADMIN and _active_admin_count(group) <= 1:
@@ -496,13 +496,7 @@ def membership_mute(
     if len(reason) > 1000:
         raise ValidationError(_("Begrundelsen må højst være 1000 tegn."))
     with transaction.atomic():
-        m = (
-            Membership.objects.select_for_update()
-            .filter(user_id=user_id, group=group, status=MembershipStatus.ACTIVE)
-            .first()
-        )
-        if m is None:
-            raise ValidationError(_("Personen er ikke medlem af gruppen."))
+        m = _lock_active_membership(group, user_id)
         if not perms.can_discipline(actor, group, m):
             raise PermissionDenied
         m.muted_until = until

@@ -9,7 +9,7 @@ not the behaviour under test (that goes through services and views).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -163,6 +163,17 @@ def _fast_and_isolated(request: pytest.FixtureRequest, settings: Any, tmp_path: 
     # for browser tests: the media URL route is bound to MEDIA_ROOT at import time.
     if request.node.get_closest_marker("browser") is None:
         settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def fresh_cache() -> Iterator[None]:
+    """An empty cache before and after: for tests of what pages cache (and so
+    share between readers) on purpose."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,11 +4,10 @@ per group and starts afresh after any commit that changes what it shows
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -20,14 +19,7 @@ from groups import services
 from groups.models import Group, Role, SubGroup
 from tests.conftest import make_membership, make_user
 
-pytestmark = pytest.mark.usefixtures("in_memory_channel_layer")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("in_memory_channel_layer", "fresh_cache")
 
 
 def side_panel(client: Client, group: Group) -> str:

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
 from PIL import Image
 
 from accounts.models import User
@@ -35,6 +37,13 @@ def author(group: Group) -> User:
 @pytest.fixture
 def post(author: User, group: Group) -> Post:
     return services.post_create(actor=author, group=group, body=POST_TEXT, theme="sammen")
+
+
+def feed_page(client: Client, group: Group) -> str:
+    """The group's feed page as the client's member sees it."""
+    response = client.get(reverse("group-detail", kwargs={"group_slug": group.slug}))
+    assert response.status_code == 200
+    return response.content.decode()
 
 
 def make_post(actor: User, group: Group, body: str = "Et opslag", **kwargs: Any) -> Post:

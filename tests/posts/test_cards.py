@@ -9,10 +9,9 @@ rendered. These tests share one cache between readers on purpose."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -23,17 +22,11 @@ from groups.models import Group, Role
 from posts import services
 from posts.models import Post
 from tests.conftest import make_membership, make_user
+from tests.posts.conftest import feed_page
 
-pytestmark = pytest.mark.usefixtures("in_memory_channel_layer")
+pytestmark = pytest.mark.usefixtures("in_memory_channel_layer", "fresh_cache")
 
 CHOSEN_LOVE = 'class="reaction chosen small" aria-pressed="true"><span aria-hidden="true">❤️</span>'
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -52,12 +45,6 @@ def the_post(readers: dict[str, User], group: Group) -> Post:
     return post
 
 
-def page(client: Client, group: Group) -> str:
-    response = client.get(reverse("group-detail", kwargs={"group_slug": group.slug}))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
 def test_a_readers_own_reaction_is_not_served_to_another_reader(
     client_for: Callable[[User | None], Client],
     readers: dict[str, User],
@@ -66,9 +53,9 @@ def test_a_readers_own_reaction_is_not_served_to_another_reader(
 ) -> None:
     services.reaction_set(actor=readers["anna"], post=the_post, kind="love")
     anna, bent = client_for(readers["anna"]), client_for(readers["bent"])
-    assert CHOSEN_LOVE in page(anna, group)
-    assert CHOSEN_LOVE not in page(bent, group)  # after Anna's card was cached
-    assert CHOSEN_LOVE in page(anna, group)  # and Anna's is still hers
+    assert CHOSEN_LOVE in feed_page(anna, group)
+    assert CHOSEN_LOVE not in feed_page(bent, group)  # after Anna's card was cached
+    assert CHOSEN_LOVE in feed_page(anna, group)  # and Anna's is still hers
 
 
 def test_a_comments_edit_link_only_for_its_author_and_a_moderator_may_delete(
@@ -82,12 +69,12 @@ def test_a_comments_edit_link_only_for_its_author_and_a_moderator_may_delete(
     edit = reverse("comment-edit", kwargs={"group_slug": group.slug, "comment_id": comment.pk})
     delete = reverse("comment-delete", kwargs={"group_slug": group.slug, "comment_id": comment.pk})
     anna, bent = client_for(readers["anna"]), client_for(readers["bent"])
-    assert edit in page(anna, group)
-    bent_page = page(bent, group)
+    assert edit in feed_page(anna, group)
+    bent_page = feed_page(bent, group)
     assert edit not in bent_page and delete not in bent_page
-    moderator_page = page(client_for(moderator), group)
+    moderator_page = feed_page(client_for(moderator), group)
     assert delete in moderator_page and edit not in moderator_page
-    assert edit in page(anna, group)
+    assert edit in feed_page(anna, group)
 
 
 def test_the_post_authors_controls_stay_with_the_author(
@@ -97,8 +84,8 @@ def test_the_post_authors_controls_stay_with_the_author(
     the_post: Post,
 ) -> None:
     post_edit = reverse("post-edit", kwargs={"group_slug": group.slug, "post_id": the_post.pk})
-    assert post_edit in page(client_for(readers["carl"]), group)
-    assert post_edit not in page(client_for(readers["bent"]), group)
+    assert post_edit in feed_page(client_for(readers["carl"]), group)
+    assert post_edit not in feed_page(client_for(readers["bent"]), group)
 
 
 def test_changes_show_at_once(
@@ -108,13 +95,13 @@ def test_changes_show_at_once(
     the_post: Post,
 ) -> None:
     bent = client_for(readers["bent"])
-    assert "Bents nye kommentar" not in page(bent, group)
+    assert "Bents nye kommentar" not in feed_page(bent, group)
     services.comment_create(actor=readers["anna"], post=the_post, body="Bents nye kommentar")
-    assert "Bents nye kommentar" in page(bent, group)
+    assert "Bents nye kommentar" in feed_page(bent, group)
     services.post_update(
         actor=readers["carl"], post=the_post, body="Hvem vil med i parken?", theme=""
     )
-    assert "Hvem vil med i parken?" in page(bent, group)
+    assert "Hvem vil med i parken?" in feed_page(bent, group)
 
 
 def test_a_paused_reader_gets_no_reaction_buttons_from_the_cache(
@@ -129,12 +116,12 @@ def test_a_paused_reader_gets_no_reaction_buttons_from_the_cache(
 
     from groups.models import Membership
 
-    bent_before = page(client_for(readers["bent"]), group)
+    bent_before = feed_page(client_for(readers["bent"]), group)
     assert 'name="kind" value="like"' in bent_before
     Membership.objects.filter(user=readers["anna"], group=group).update(
         muted_until=timezone.now() + timedelta(days=1)
     )
-    anna_page = page(client_for(readers["anna"]), group)
+    anna_page = feed_page(client_for(readers["anna"]), group)
     assert 'name="kind" value="like"' not in anna_page
 
 
@@ -145,9 +132,9 @@ def test_a_warm_page_loads_no_comments_photos_or_reactions(
     the_post: Post,
 ) -> None:
     bent = client_for(readers["bent"])
-    page(bent, group)  # warm: sessions, content types, the cards
+    feed_page(bent, group)  # warm: sessions, content types, the cards
     with CaptureQueriesContext(connection) as warm:
-        page(bent, group)
+        feed_page(bent, group)
     tables = " ".join(q["sql"] for q in warm.captured_queries)
     assert "posts_postimage" not in tables
     assert '"posts_comment"."body"' not in tables  # no comment is loaded to render
@@ -155,5 +142,5 @@ def test_a_warm_page_loads_no_comments_photos_or_reactions(
     dora = make_user("dora@example.org", "Dora Dansen")
     make_membership(dora, group, role=Role.MEMBER)
     with CaptureQueriesContext(connection) as other:
-        page(client_for(dora), group)
+        feed_page(client_for(dora), group)
     assert "posts_postimage" not in " ".join(q["sql"] for q in other.captured_queries)

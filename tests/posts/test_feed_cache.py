@@ -8,12 +8,11 @@ pause, a new role, leaving) must still change what the same reader sees."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,17 +23,11 @@ from accounts.models import User
 from groups.models import Group, Membership, Role, SubGroup, SubGroupMembership
 from posts import services
 from posts.models import Post
+from tests.posts.conftest import feed_page
 
-pytestmark = pytest.mark.usefixtures("in_memory_channel_layer")
+pytestmark = pytest.mark.usefixtures("in_memory_channel_layer", "fresh_cache")
 
 LIKE_BUTTON = 'name="kind" value="like"'
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -42,12 +35,6 @@ def the_post(author: User, group: Group, member: User) -> Post:
     post = services.post_create(actor=author, group=group, body="Gåtur ved søen i morgen")
     services.comment_create(actor=member, post=post, body="Jeg tager termokande med")
     return post
-
-
-def feed_page(client: Client, group: Group) -> str:
-    response = client.get(reverse("group-detail", kwargs={"group_slug": group.slug}))
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def test_a_warm_feed_page_reads_no_posts(
