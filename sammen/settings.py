@@ -83,20 +83,25 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files are answered here, before GZip: ServeStatic serves its own
-    # pre-compressed files. Under ASGI its responses stream asynchronously, and
-    # Django's GZipMiddleware gzips each chunk of such a stream as a separate gzip
-    # member, which Chromium cuts off after the first 8 KiB (htmx never loaded).
-    "servestatic.middleware.ServeStaticMiddleware",
+    # pre-compressed files. (Had they streamed asynchronously, Django's
+    # GZipMiddleware would gzip each chunk as a separate gzip member, which
+    # Chromium cuts off after the first 8 KiB.) ServeStatic's own middleware is
+    # async-only; this one also serves in sync mode (sammen/staticfiles.py).
+    "sammen.staticfiles.StaticFilesMiddleware",
     # Feed pages are long HTML; Django masks CSRF tokens per response (BREACH).
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "sammen.middleware.DanishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Innermost and sync-only on purpose: under ASGI, Django then runs every
+    # middleware above in one thread (one hop in, one out), where a chain that
+    # turns async part-way hops to a thread and back for each of their hooks.
+    # (It only reads the language cookie; nothing above it translates.)
+    "sammen.middleware.DanishFirstLocaleMiddleware",
 ]
 
 ROOT_URLCONF = "sammen.urls"
