@@ -30,6 +30,7 @@ from groups.forms import (
     SubGroupForm,
 )
 from groups.models import Group, Invite, MembershipStatus, Role, SubGroupMembershipStatus
+from sammen import pagecache
 
 MEMBERS_PER_PAGE = 30
 
@@ -159,6 +160,10 @@ def render_place(
 
     if subgroup is not None and not perms.can_view_subgroup_members(request.user, subgroup):
         return _subgroup_face(request, subgroup)
+    page_key = _place_page_key(request, group, subgroup) if post_form is None else None
+    cached = pagecache.get(request, page_key)
+    if cached is not None:
+        return cached
     feed = feed_context(request, group, subgroup)
     if post_form is not None:
         feed["post_form"] = post_form
@@ -177,7 +182,33 @@ def render_place(
             _subgroup_details(request, subgroup, **feed),
             status=status,
         )
-    return fill_csrf(request, response)
+    return pagecache.store(request, page_key, fill_csrf(request, response))
+
+
+def _place_page_key(request: HttpRequest, group: Any, subgroup: Any) -> str | None:
+    """The key of the reader's whole group or sub-group page (sammen.pagecache),
+    or None when it is rendered every time.
+
+    The feed's key (posts.fragments.feed_key) holds the group's last event and
+    generation and the reader's role, pause and sub-group membership; every
+    other part of these pages (header, tabs, side panel, sub-group members and
+    requests) comes from the group, its memberships and sub-groups, which renew
+    the generation (groups.signals), and from the capabilities added here.
+    Moderators' pages are not cached: their tab counts the moderation queue,
+    which changes without touching the group."""
+    from moderation import permissions as mod_perms
+    from posts.views import feed_page_key
+
+    mod = mod_perms.moderation_capabilities(request.user, group)
+    if mod["view_queue"]:
+        return None
+    capabilities = [
+        sorted(perms.group_capabilities(request.user, group).items()),
+        sorted(mod.items()),
+    ]
+    if subgroup is not None:
+        capabilities.append(sorted(perms.subgroup_capabilities(request.user, subgroup).items()))
+    return pagecache.key_for(request, feed_page_key(request, group, subgroup), capabilities)
 
 
 @login_required

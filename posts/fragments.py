@@ -104,25 +104,16 @@ def render_cards(
     return out
 
 
-def feed_section(
-    request: HttpRequest,
-    *,
-    group: Any,
-    subgroup: Any,
-    theme: str,
-    cursor: str | None,
-    prepare: Callable[[list[Any]], None],
+def feed_key(
+    request: HttpRequest, *, group: Any, subgroup: Any, theme: str, cursor: str | None
 ) -> tuple[str, int]:
-    """The feed's posts (pinned first) and pagination as HTML with
-    CSRF_PLACEHOLDER, and the group's last event id the page shows.
-
-    The caller has checked that the reader may read the place."""
+    """The cache key of the reader's page of a feed, and the group's last event
+    id it is built on (read first: whatever is read after is at least this new)."""
     from groups import permissions as group_perms
     from groups import selectors as group_selectors
     from posts import permissions as perms
     from posts import selectors
 
-    # Read first: whatever the queries below find is at least this new.
     event_id = selectors.last_event_id(group)
     user = request.user
     situation: tuple[Any, ...] = (
@@ -154,6 +145,26 @@ def feed_section(
         f"feed:{group.pk}:{event_id}:{generation}:"
         + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
     )
+    return key, event_id
+
+
+def feed_section(
+    request: HttpRequest,
+    *,
+    group: Any,
+    subgroup: Any,
+    theme: str,
+    cursor: str | None,
+    prepare: Callable[[list[Any]], None],
+) -> tuple[str, int]:
+    """The feed's posts (pinned first) and pagination as HTML with
+    CSRF_PLACEHOLDER, and the group's last event id the page shows.
+
+    The caller has checked that the reader may read the place."""
+    from posts import selectors
+
+    key, event_id = feed_key(request, group=group, subgroup=subgroup, theme=theme, cursor=cursor)
+    user = request.user
     stored = cache.get(key)
     html = zlib.decompress(stored).decode() if isinstance(stored, bytes) else None
     if html is None:

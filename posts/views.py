@@ -43,12 +43,26 @@ def _place(request: HttpRequest, group_slug: str, subgroup_slug: str | None) -> 
     return group, subgroup
 
 
+def feed_params(request: HttpRequest) -> tuple[str, str | None]:
+    """The theme filter (unknown ones ignored) and the cursor of a feed page."""
+    theme = request.GET.get("tema", "")
+    return (theme if theme in Theme.values else ""), request.GET.get("før")
+
+
+def feed_page_key(request: HttpRequest, group: Any, subgroup: Any = None) -> str:
+    """What identifies the feed a reader would see now (fragments.feed_key),
+    for the groups app's cache of whole pages."""
+    perms.require_read_place(request.user, group, subgroup)
+    theme, cursor = feed_params(request)
+    return fragments.feed_key(request, group=group, subgroup=subgroup, theme=theme, cursor=cursor)[
+        0
+    ]
+
+
 def feed_context(request: HttpRequest, group: Any, subgroup: Any = None) -> dict[str, Any]:
     """What the group and sub-group pages need to show a feed (used by the
     groups app's views, which own those pages)."""
-    theme = request.GET.get("tema", "")
-    if theme not in Theme.values:
-        theme = ""
+    theme, cursor = feed_params(request)
     perms.require_read_place(request.user, group, subgroup)
 
     def prepare(posts: list[Any]) -> None:
@@ -59,7 +73,7 @@ def feed_context(request: HttpRequest, group: Any, subgroup: Any = None) -> dict
         group=group,
         subgroup=subgroup,
         theme=theme,
-        cursor=request.GET.get("før"),
+        cursor=cursor,
         prepare=prepare,
     )
     can_write = perms.can_write_place(request.user, group, subgroup)
