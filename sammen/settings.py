@@ -191,7 +191,7 @@ if REDIS_URL:
         }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "sammen.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sammen",
             "OPTIONS": {"pool_class": "sammen.cache.SharedConnectionPool"},
