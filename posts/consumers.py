@@ -50,6 +50,31 @@ async def _snapshot(event_id: int, group_id: int) -> Snapshot | None:
     return snap
 
 
+_rendering: dict[tuple[Any, ...], asyncio.Future[str]] = {}
+
+
+async def _message(
+    snap: Snapshot, view: View, state: tuple[str, Any], user: Any, language: str
+) -> str:
+    """One render per distinct message per process, however many sockets wait.
+
+    Every socket of a page wakes for the same event at once; without this each
+    would queue its own trip to the database thread only to find the first
+    one's render in the cache (a thread hop per socket, most of a fan-out)."""
+    message = live.cached_message(snap.event.pk, view, state, language)
+    if message is not None:
+        return message
+    key = (snap.event.pk, view, state, language)
+    future = _rendering.get(key)
+    if future is None:
+        future = asyncio.ensure_future(
+            database_sync_to_async(live.render_message)(snap, view, state, user, language)
+        )
+        _rendering[key] = future
+        future.add_done_callback(lambda _f: _rendering.pop(key, None))
+    return await future
+
+
 class LiveConsumer(GroupConsumer):
     view: View | None = None
 
@@ -130,11 +155,7 @@ class LiveConsumer(GroupConsumer):
             if always:
                 await self.send(text_data=json.dumps({"event_id": event_id, "ops": []}))
             return always
-        message = live.cached_message(event_id, self.view, state, self.language)
-        if message is None:
-            message = await database_sync_to_async(live.render_message)(
-                snap, self.view, state, user, self.language
-            )
+        message = await _message(snap, self.view, state, user, self.language)
         await self.send(text_data=live.for_viewer(message, self.csrf_token))
         return True
 

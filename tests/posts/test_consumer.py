@@ -25,9 +25,10 @@ from accounts.models import User
 from groups import services as group_services
 from groups.consumers import CLOSE_BAD_MESSAGE, CLOSE_FORBIDDEN
 from groups.models import Group, SubGroup
-from posts import services
+from posts import live, services
 from posts.models import Comment, ContentState, FeedEvent, Post
 from sammen.routing import websocket_urlpatterns
+from tests.conftest import make_membership, make_user
 from tests.posts.conftest import POST_TEXT
 
 pytestmark = [
@@ -215,6 +216,34 @@ def test_comment_by_another_member_arrives_with_its_text_and_id(
         await ws.disconnect()
 
     run(scenario)
+
+
+def test_one_render_serves_every_socket_in_the_same_situation(
+    monkeypatch: pytest.MonkeyPatch, author: User, group: Group, post: Post
+) -> None:
+    """All sockets of a page wake for an event at once; the first renders and
+    the others wait for that render instead of each going to a thread."""
+    readers = [make_user(f"laeser{n}@example.org", f"Læser {n}") for n in range(4)]
+    for reader in readers:
+        make_membership(reader, group)
+    renders: list[int] = []
+    original = live.render_message
+
+    def counted(*args: Any, **kwargs: Any) -> str:
+        renders.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(live, "render_message", counted)
+
+    async def scenario() -> None:
+        sockets = [await connected(reader, feed_path(group)) for reader in readers]
+        await db(services.comment_create)(actor=author, post=post, body="Til alle fire")
+        for ws in sockets:
+            assert "Til alle fire" in html_of(await ws.receive_json_from(timeout=3))
+            await ws.disconnect()
+
+    run(scenario)
+    assert len(renders) == 1
 
 
 def test_reply_is_appended_to_its_thread(
