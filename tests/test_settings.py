@@ -113,3 +113,31 @@ def test_a_bad_number_in_the_environment_is_named(
     result = manage("check", env={name: value}, tmp_path=tmp_path)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_a_web_process_keeps_its_start_up_objects_out_of_full_collections(
+    tmp_path: Path,
+) -> None:
+    """sammen/asgi.py freezes what is loaded at start-up and collects the young
+    generation less often: full collections on a busy socket process paused
+    every socket's messages for 120-220 ms (docs/performance.md)."""
+    import json
+
+    base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    code = (
+        "import gc, json, sammen.asgi; "
+        "print(json.dumps([gc.get_freeze_count(), gc.get_threshold()[0]]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, "SAMMEN_VAR_DIR": str(tmp_path), "SCHEDULER_IN_PROCESS": "0"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, threshold = json.loads(result.stdout.strip().splitlines()[-1])
+    assert frozen > 50_000
+    assert threshold >= 10_000
