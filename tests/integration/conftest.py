@@ -132,3 +132,40 @@ def gunicorn(service_env: dict[str, str], start_process: object) -> object:
         return base
 
     return run
+
+
+# The socket server of the production topology (docs/operations.md).
+UVICORN_SOCKETS = [
+    "--ws",
+    "websockets-sansio",
+    "--ws-per-message-deflate",
+    "false",
+    "--lifespan",
+    "off",
+    "--no-access-log",
+]
+
+
+@pytest.fixture
+def uvicorn(service_env: dict[str, str], start_process: object) -> object:
+    """Sockets (and pages) through uvicorn, as docs/operations.md runs /ws/."""
+
+    def run() -> str:
+        port = free_port()
+        start_process(  # type: ignore[operator]
+            [
+                str(BIN / "uvicorn"),
+                "sammen.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                *UVICORN_SOCKETS,
+            ],
+            service_env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        wait_http(base + "/healthz")
+        return base
+
+    return run

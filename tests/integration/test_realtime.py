@@ -1,6 +1,6 @@
-"""Real time across processes: two Daphne processes (or gunicorn and Daphne)
-on the Redis channel layer; a comment posted through one arrives on a socket
-held by the other."""
+"""Real time across processes: two Daphne processes (or gunicorn serving pages
+with Daphne or uvicorn holding the sockets) on the Redis channel layer; a
+comment posted through one arrives on a socket held by the other."""
 
 from __future__ import annotations
 
@@ -53,12 +53,16 @@ def _post_comment(base: str, cookie: str, path: str, text: str) -> int:
         return int(response.status)
 
 
-@pytest.mark.parametrize("through", ["daphne", "gunicorn"])
-def test_comment_posted_through_another_process_arrives_on_a_daphne_socket(
-    through: str, request: pytest.FixtureRequest, daphne: Any
+@pytest.mark.parametrize(
+    ("through", "sockets"),
+    [("daphne", "daphne"), ("gunicorn", "daphne"), ("gunicorn", "uvicorn")],
+)
+def test_comment_posted_through_another_process_arrives_on_a_socket(
+    through: str, sockets: str, request: pytest.FixtureRequest
 ) -> None:
     """Through a second Daphne, or through gunicorn serving the pages over WSGI
-    (the split topology in docs/operations.md): the event crosses Redis."""
+    with sockets on Daphne or uvicorn (the topologies in docs/operations.md):
+    the event crosses Redis."""
     from accounts.models import User
     from groups import services as group_services
     from posts import services as post_services
@@ -74,7 +78,7 @@ def test_comment_posted_through_another_process_arrives_on_a_daphne_socket(
     group_services.invite_accept(actor=reader, token=invite.token)
     post = post_services.post_create(actor=founder, group=group, body="Hvad læser I?")
 
-    web_a, web_b = request.getfixturevalue(through)(), daphne()
+    web_a, web_b = request.getfixturevalue(through)(), request.getfixturevalue(sockets)()
     host_b = web_b.removeprefix("http://")
     path = f"/groups/{group.slug}/posts/{post.pk}/"
     with connect(
@@ -95,7 +99,10 @@ def test_comment_posted_through_another_process_arrives_on_a_daphne_socket(
         assert "Anna Admin" in received
 
 
-def test_outsider_socket_is_refused_on_a_real_daphne(daphne: Any) -> None:
+@pytest.mark.parametrize("sockets", ["daphne", "uvicorn"])
+def test_outsider_socket_is_refused_on_a_real_server(
+    sockets: str, request: pytest.FixtureRequest
+) -> None:
     from websockets.exceptions import ConnectionClosed, InvalidStatus
 
     from accounts.models import User
@@ -108,7 +115,7 @@ def test_outsider_socket_is_refused_on_a_real_daphne(daphne: Any) -> None:
         email="o@example.org", password="x-long-password", display_name="Otto"
     )
     group = group_services.group_create(actor=founder, name="Lukket", description="Hemmeligt.")
-    host = daphne().removeprefix("http://")
+    host = request.getfixturevalue(sockets)().removeprefix("http://")
     with (
         pytest.raises((InvalidStatus, ConnectionClosed)),
         connect(
