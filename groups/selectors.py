@@ -30,9 +30,27 @@ from groups.models import (
 ROLE_ORDER = {Role.ADMIN: 0, Role.STAFF: 1, Role.MODERATOR: 2, Role.MEMBER: 3}
 
 
+def _group_by_slug(viewer: Any, group_slug: str) -> Group:
+    """The group, else 404, with the viewer's membership row read in the same
+    query when they have one (every group page asks for both) and remembered
+    for the permission checks that follow (permissions.membership_for)."""
+    if viewer is not None and viewer.is_authenticated:
+        membership = (
+            Membership.objects.select_related("group")
+            .filter(user=viewer, group__slug=group_slug)
+            .first()
+        )
+        if membership is not None:
+            perms.prime_memberships(viewer, group_id=membership.group_id, membership=membership)
+            return membership.group
+    group = get_object_or_404(Group, slug=group_slug)
+    perms.prime_memberships(viewer, group_id=group.pk, membership=None)
+    return group
+
+
 def group_get_for_face(*, viewer: Any, group_slug: str) -> Group:
     """The group whose public face the viewer may see, else 404."""
-    group = get_object_or_404(Group, slug=group_slug)
+    group = _group_by_slug(viewer, group_slug)
     perms.require_public_face(viewer, group)
     return group
 
@@ -40,7 +58,7 @@ def group_get_for_face(*, viewer: Any, group_slug: str) -> Group:
 def group_get_for_member(*, viewer: Any, group_slug: str) -> Group:
     """The group whose content the viewer may see, else 404 (same answer as a
     group that does not exist)."""
-    group = get_object_or_404(Group, slug=group_slug)
+    group = _group_by_slug(viewer, group_slug)
     perms.require_member(viewer, group)
     return group
 

@@ -63,7 +63,7 @@ def test_a_warm_page_is_one_cache_read_after_the_permission_checks(
     sql = " ".join(q["sql"] for q in queries.captured_queries)
     for table in ("posts_post", "groups_subgroup", "accounts_user_groups"):
         assert table not in sql
-    # The person, their membership, the group and its last event: no more.
+    # The person, the group with their membership, its last event: no more.
     assert len(queries.captured_queries) <= 5, sql
 
 
