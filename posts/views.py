@@ -54,9 +54,10 @@ def feed_page_key(request: HttpRequest, group: Any, subgroup: Any = None) -> str
     for the groups app's cache of whole pages."""
     perms.require_read_place(request.user, group, subgroup)
     theme, cursor = feed_params(request)
-    return fragments.feed_key(request, group=group, subgroup=subgroup, theme=theme, cursor=cursor)[
-        0
-    ]
+    key, _event_id = fragments.feed_key(
+        request, group=group, subgroup=subgroup, theme=theme, cursor=cursor
+    )
+    return key
 
 
 def feed_context(request: HttpRequest, group: Any, subgroup: Any = None) -> dict[str, Any]:
