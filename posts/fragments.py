@@ -13,8 +13,9 @@ feed shows writes a FeedEvent in the same transaction, so a new post, comment,
 reaction, edit, deletion, pin or moderation decision gives the next reader a
 new key. What else decides the cards is the reader's own situation, which is
 in the key as well, and the group's generation (groups.selectors), renewed
-after any change to the group or its memberships. Names and avatars are not
-events: they last CARD_TTL.
+after any change to the group or its memberships and when a member saves their
+profile, so cards and pages show a new name or picture at once. (A former
+member's name on their old posts can be up to CARD_TTL old.)
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from groups.selectors import group_generation
 from sammen.context_processors import csrf_token_for
 
 CSRF_PLACEHOLDER = "__SAMMEN_CSRF_TOKEN__"
-# Card contents also show names and avatars; those changes do not bump the
-# version, so cards live only a few minutes.
+# Cards and pages are one per reader situation and page: they live a few
+# minutes so the cache holds what is being read, not every version ever made.
 CARD_TTL = 300
 
 
@@ -77,10 +79,12 @@ def render_cards(
             for pk, state in card_states(viewer=request.user, group=group, posts=posts).items()
         }
     kind = "p" if prepare is None else "b"
+    # The group's generation: a member's new name or picture (groups.signals) shows at once.
+    generation = group_generation(group)
     keys = [
         # created_at too: a deleted group's post ids can come back on SQLite.
-        f"card:{kind}:{p.pk}:{p.created_at.timestamp()}:{p.version}:{language}:{int(detail)}"
-        f":{request.path}:{states[p.pk]}"
+        f"card:{kind}:{p.pk}:{p.created_at.timestamp()}:{p.version}:{generation}:{language}"
+        f":{int(detail)}:{request.path}:{states[p.pk]}"
         for p in posts
     ]
     found = cache.get_many(keys) if keys else {}
@@ -110,7 +114,6 @@ def feed_key(
     """The cache key of the reader's page of a feed, and the group's last event
     id it is built on (read first: whatever is read after is at least this new)."""
     from groups import permissions as group_perms
-    from groups import selectors as group_selectors
     from posts import permissions as perms
     from posts import selectors
 
@@ -140,7 +143,7 @@ def feed_key(
     )
     # The group's generation covers what changes a feed without a FeedEvent
     # (group settings, memberships, a re-seeded demo whose events were cleared).
-    generation = group_selectors.group_generation(group)
+    generation = group_generation(group)
     key = (
         f"feed:{group.pk}:{event_id}:{generation}:"
         + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()

@@ -31,8 +31,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 from django.utils.translation import get_language
 
-# As long as the cached cards it is made of (posts.fragments.CARD_TTL): names
-# and avatars on a page are at most this old.
+# As long as the cached cards it is made of (posts.fragments.CARD_TTL).
 PAGE_TTL = 300
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 

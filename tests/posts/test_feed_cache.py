@@ -176,3 +176,26 @@ def test_a_group_whose_event_log_was_cleared_is_not_served_from_before(
     with django_capture_on_commit_callbacks(execute=True):
         transaction.on_commit(lambda: group_changed(group.pk))
     assert "Anden udgave af demoen" in feed_page(client, group)
+
+
+def test_an_authors_new_name_shows_on_their_post_and_comment_at_once(
+    client_for: Callable[[User | None], Client],
+    member: User,
+    author: User,
+    group: Group,
+    the_post: Post,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Names are no event, but a member's profile save renews the group's
+    generation (groups.signals), which the cards' keys hold."""
+    from accounts import services as account_services
+
+    services.comment_create(actor=author, post=the_post, body="Jeg har kort med")
+    client = client_for(member)
+    feed_page(client, group)
+    assert feed_page(client, group).count("Kirsten Skribentsen") >= 2
+    with django_capture_on_commit_callbacks(execute=True):
+        account_services.user_update_profile(actor=author, display_name="Kirsten Vandrer", bio="")
+    page = feed_page(client, group)
+    assert "Kirsten Skribentsen" not in page
+    assert page.count("Kirsten Vandrer") >= 2
