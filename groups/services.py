@@ -741,6 +741,7 @@ def subgroup_request_approve(
         sm.status = SubGroupMembershipStatus.ACTIVE
         sm.joined_at = timezone.now()
         sm.save(update_fields=["status", "joined_at"])
+        _audit(sub.group, actor, "sub_approve", user_id=sm.user_id, detail=sub.name)
     return sm
 
 
@@ -753,4 +754,12 @@ def subgroup_member_remove(*, actor: User, subgroup: SubGroup, membership_id: in
         if row is None:
             raise ValidationError(_("Personen er ikke med i undergruppen."))
         row.delete()
+        declined = row.status == SubGroupMembershipStatus.PENDING
+        _audit(
+            subgroup.group,
+            actor,
+            "sub_decline" if declined else "sub_remove",
+            user_id=row.user_id,
+            detail=subgroup.name,
+        )
         publish(user_channel_name(row.user_id), "membership.removed", group_id=subgroup.group_id)

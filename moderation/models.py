@@ -63,6 +63,9 @@ class AuditAction(models.TextChoices):
     MEMBER_BAN = "member_ban", _("Udelukket")
     MEMBER_UNBAN = "member_unban", _("Udelukkelse ophævet")
     ROLE_CHANGE = "role_change", _("Rolle ændret")
+    SUBGROUP_APPROVE = "sub_approve", _("Optaget i en undergruppe")
+    SUBGROUP_DECLINE = "sub_decline", _("Anmodning til en undergruppe afvist")
+    SUBGROUP_REMOVE = "sub_remove", _("Fjernet fra en undergruppe")
     SETTINGS = "settings", _("Moderationsindstillinger ændret")
 
 

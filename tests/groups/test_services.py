@@ -920,3 +920,45 @@ def test_subgroup_membership_of_someone_who_left_the_group_does_not_count(
     services.membership_leave(actor=member, group=subgroup.group)
     perms.forget_memberships(member)
     assert not perms.is_subgroup_member(member, subgroup)
+
+
+# --- sub-group decisions in the group's moderation log ---------------------------------------
+
+
+def test_subgroup_decisions_are_in_the_moderation_log(
+    admin: User, member: User, sub_only: User, sub_requester: User, subgroup: SubGroup
+) -> None:
+    from moderation.models import AuditEntry
+
+    approved = SubGroupMembership.objects.get(subgroup=subgroup, user=sub_requester)
+    services.subgroup_request_approve(actor=admin, subgroup=subgroup, membership_id=approved.pk)
+    removed = SubGroupMembership.objects.get(subgroup=subgroup, user=sub_only)
+    services.subgroup_member_remove(actor=admin, subgroup=subgroup, membership_id=removed.pk)
+    outsider_request = make_user("ny@example.org", "Nina Nysgerrig")
+    make_membership(outsider_request, subgroup.group)
+    declined = SubGroupMembership.objects.create(
+        subgroup=subgroup, user=outsider_request, status=SubGroupMembershipStatus.PENDING
+    )
+    services.subgroup_member_remove(actor=admin, subgroup=subgroup, membership_id=declined.pk)
+
+    entries = list(
+        AuditEntry.objects.filter(group=subgroup.group)
+        .order_by("id")
+        .values_list("action", "actor_id", "target_name", "detail")
+    )
+    assert entries == [
+        ("sub_approve", admin.pk, sub_requester.display_name, subgroup.name),
+        ("sub_remove", admin.pk, sub_only.display_name, subgroup.name),
+        ("sub_decline", admin.pk, "Nina Nysgerrig", subgroup.name),
+    ]
+
+
+def test_a_refused_subgroup_decision_leaves_no_log_row(
+    sub_only: User, sub_requester: User, subgroup: SubGroup
+) -> None:
+    from moderation.models import AuditEntry
+
+    sm = SubGroupMembership.objects.get(subgroup=subgroup, user=sub_requester)
+    with pytest.raises(PermissionDenied):
+        services.subgroup_member_remove(actor=sub_only, subgroup=subgroup, membership_id=sm.pk)
+    assert not AuditEntry.objects.filter(group=subgroup.group).exists()

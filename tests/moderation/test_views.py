@@ -332,6 +332,23 @@ def test_log_shows_admins_every_action(
     assert moderator.display_name in body
 
 
+def test_log_names_the_sub_group_of_a_sub_group_decision(
+    group: Group, admin: User, member: User, sub_requester: User, subgroup: Any, client_for: Any
+) -> None:
+    """Through the sub-group's own request page, as its facilitator would."""
+    from groups.models import SubGroupMembership
+
+    sm = SubGroupMembership.objects.get(subgroup=subgroup, user=sub_requester)
+    client = client_for(admin)
+    response = client.post(
+        f"/groups/{group.slug}/subgroups/{subgroup.slug}/requests/{sm.pk}/approve/"
+    )
+    assert response.status_code == 302
+    body = client.get(f"/groups/{group.slug}/moderation/log/").content.decode()
+    assert "Optaget i en undergruppe" in body
+    assert f"({subgroup.name})" in body and sub_requester.display_name in body
+
+
 def test_settings_form_saves(
     world: dict[str, Any], group: Group, admin: User, client_for: Any
 ) -> None:
