@@ -15,7 +15,9 @@ PostgreSQL database (sammen_bench) and Redis (database 9). Comments are posted
 through the first process. Progress goes to stderr; the last line on stdout is
 one JSON object with the figures; the daphne_* figures are those of the server
 processes whichever server ran (server_* repeat them). Target (issue 3):
-p99 <= 200 ms, 0 lost after catch-up.
+p99 <= 200 ms, 0 lost after catch-up. The production socket server
+(docs/operations.md) is measured with --server uvicorn --uvicorn-ws
+websockets-sansio --uvicorn-ws-per-message-deflate false.
 """
 
 from __future__ import annotations
