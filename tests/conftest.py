@@ -165,6 +165,17 @@ def _fast_and_isolated(request: pytest.FixtureRequest, settings: Any, tmp_path: 
         settings.MEDIA_ROOT = tmp_path / "media"
 
 
+def static_from_finders(settings: Any) -> None:
+    """Static files from the finders (static/), whatever DEBUG is, as under
+    `make run`: no collected manifest needed."""
+    settings.SERVESTATIC_USE_FINDERS = True
+    settings.SERVESTATIC_AUTOREFRESH = True
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def fresh_cache() -> Iterator[None]:
     """An empty cache before and after: for tests of what pages cache (and so

@@ -15,11 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return python(str(ROOT / "manage.py"), *args, env=env, tmp_path=tmp_path)
+
+
+def python(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     # A clean environment, as on a fresh server: nothing inherited from the test
     # process (pytest plugins set variables such as DJANGO_ALLOW_ASYNC_UNSAFE).
     base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
     return subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
+        [sys.executable, *args],
         env={**base, "SAMMEN_VAR_DIR": str(tmp_path), **env},
         cwd=ROOT,
         capture_output=True,
@@ -123,20 +127,11 @@ def test_a_web_process_keeps_its_start_up_objects_out_of_full_collections(
     every socket's messages for 120-220 ms (docs/performance.md)."""
     import json
 
-    base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
     code = (
         "import gc, json, sammen.asgi; "
         "print(json.dumps([gc.get_freeze_count(), gc.get_threshold()[0]]))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**base, "SAMMEN_VAR_DIR": str(tmp_path), "SCHEDULER_IN_PROCESS": "0"},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = python("-c", code, env={"SCHEDULER_IN_PROCESS": "0"}, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     frozen, threshold = json.loads(result.stdout.strip().splitlines()[-1])
     assert frozen > 50_000

@@ -15,17 +15,14 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.test import AsyncClient, Client
 
+from tests.conftest import static_from_finders
+
 SCRIPT = "js/sammen-live.js"
 
 
 @pytest.fixture(autouse=True)
 def _static_from_finders(settings: Any) -> None:
-    settings.SERVESTATIC_USE_FINDERS = True
-    settings.SERVESTATIC_AUTOREFRESH = True
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    static_from_finders(settings)
 
 
 def _expected() -> bytes:

@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import static_from_finders
+
 # Playwright's sync API runs an asyncio loop in the test thread; Django's ORM calls
 # made from the test body (factories, assertions) must still be allowed.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -83,14 +85,8 @@ def browser_context_args(
 
 @pytest.fixture(autouse=True)
 def _browser_settings(settings: Any) -> None:
-    # Static files come from the finders (static/), whatever DEBUG is, so the
-    # stylesheet loads in the live server exactly as under `make run`.
-    settings.SERVESTATIC_USE_FINDERS = True
-    settings.SERVESTATIC_AUTOREFRESH = True
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+    # The stylesheet loads in the live server exactly as under `make run`.
+    static_from_finders(settings)
     # Cheap password hashing; allauth's rate limits start afresh in every test, in a
     # private in-memory cache (never flushing a Redis that others may be using).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

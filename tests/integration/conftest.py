@@ -95,77 +95,44 @@ def start_process() -> Iterator[object]:
             p.kill()
 
 
+def _server(start_process: object, env: dict[str, str], argv: list[str]) -> str:
+    """Start one web process on a free port (PORT in argv) and wait for /healthz."""
+    port = str(free_port())
+    start_process([a.replace("PORT", port) for a in argv], env)  # type: ignore[operator]
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base + "/healthz")
+    return base
+
+
 @pytest.fixture
 def daphne(service_env: dict[str, str], start_process: object) -> object:
-    def run() -> str:
-        port = free_port()
-        start_process(  # type: ignore[operator]
-            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "sammen.asgi:application"],
-            service_env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        wait_http(base + "/healthz")
-        return base
-
-    return run
+    argv = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", "PORT", "sammen.asgi:application"]
+    return lambda: _server(start_process, service_env, argv)
 
 
 @pytest.fixture
 def gunicorn(service_env: dict[str, str], start_process: object) -> object:
-    """HTTP through WSGI (docs/operations.md: pages on gunicorn, sockets on Daphne)."""
-
-    def run() -> str:
-        port = free_port()
-        start_process(  # type: ignore[operator]
-            [
-                str(BIN / "gunicorn"),
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                "2",
-                "sammen.wsgi:application",
-            ],
-            service_env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        wait_http(base + "/healthz")
-        return base
-
-    return run
-
-
-# The socket server of the production topology (docs/operations.md).
-UVICORN_SOCKETS = [
-    "--ws",
-    "websockets-sansio",
-    "--ws-per-message-deflate",
-    "false",
-    "--lifespan",
-    "off",
-    "--no-access-log",
-]
+    """HTTP through WSGI (docs/operations.md: pages on gunicorn, sockets on uvicorn)."""
+    argv = [str(BIN / "gunicorn"), "-b", "127.0.0.1:PORT", "-w", "2", "sammen.wsgi:application"]
+    return lambda: _server(start_process, service_env, argv)
 
 
 @pytest.fixture
 def uvicorn(service_env: dict[str, str], start_process: object) -> object:
-    """Sockets (and pages) through uvicorn, as docs/operations.md runs /ws/."""
-
-    def run() -> str:
-        port = free_port()
-        start_process(  # type: ignore[operator]
-            [
-                str(BIN / "uvicorn"),
-                "sammen.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                *UVICORN_SOCKETS,
-            ],
-            service_env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        wait_http(base + "/healthz")
-        return base
-
-    return run
+    """Sockets (and pages) through uvicorn, with the flags docs/operations.md runs /ws/ with."""
+    argv = [
+        str(BIN / "uvicorn"),
+        "sammen.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "PORT",
+        "--ws",
+        "websockets-sansio",
+        "--ws-per-message-deflate",
+        "false",
+        "--lifespan",
+        "off",
+        "--no-access-log",
+    ]
+    return lambda: _server(start_process, service_env, argv)
