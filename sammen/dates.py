@@ -15,13 +15,14 @@ FORMATS = {
     # With year and time: posts, edits, pauses, invitations.
     "datetime": pgettext_lazy("date format", "j. F Y H:i"),
     "date": pgettext_lazy("date format", "j. F Y"),
-    # Within the year: comments, flags.
+    # Within the year: comments, flags. Short months with "b" ("nov"): Django's
+    # "M" capitalises them ("Nov"), which is English style, not Danish.
     "day_time": pgettext_lazy("date format", "j. F H:i"),
     "day_month": pgettext_lazy("date format", "j. F"),
-    "short_date": pgettext_lazy("date format", "j. M Y"),
-    "short_datetime": pgettext_lazy("date format", "j. M Y H:i"),
+    "short_date": pgettext_lazy("date format", "j. b Y"),
+    "short_datetime": pgettext_lazy("date format", "j. b Y H:i"),
     "weekday_date": pgettext_lazy("date format", "l j. F"),
-    "short_weekday_time": pgettext_lazy("date format", "D j. M H:i"),
+    "short_weekday_time": pgettext_lazy("date format", "D j. b H:i"),
     "weekday_datetime": pgettext_lazy("date format", "l j. F Y \\k\\l. H:i"),
 }
 

@@ -64,6 +64,23 @@ def test_dates_follow_the_readers_language(client_for: Any, member: Any, group: 
     assert "November 22, 2026, 13:24" in client.get(url).content.decode()
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("da", "22. nov 2026 13:24"), ("en", "Nov 22, 2026, 13:24")],
+)
+def test_short_dates_write_the_month_as_the_language_does(language: str, expected: str) -> None:
+    """Django's "M" gives "Nov" in Danish too; Danish writes "nov"."""
+    from datetime import UTC, datetime
+
+    from django.utils import formats, timezone, translation
+
+    from sammen.dates import format_for
+
+    moment = timezone.localtime(datetime(2026, 11, 22, 12, 24, tzinfo=UTC))
+    with translation.override(language):
+        assert formats.date_format(moment, format_for("short_datetime")) == expected
+
+
 @pytest.mark.django_db
 def test_a_paused_members_message_gives_the_local_time(member: Any, group: Any) -> None:
     from datetime import UTC, datetime
