@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint messages compilemessages migrate seed serve worker beat clean chromium
+.PHONY: run test test-fast lint messages compilemessages migrate seed serve worker beat clean debian-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,16 +37,19 @@ run: compilemessages seed
 	@echo "Sammen kører på http://localhost:$(PORT)  (stop med Ctrl+C)"
 	$(BIN)/daphne -b $(HOST) -p $(PORT) sammen.asgi:application
 
-# Debian's chromium for the browser tests; never a downloaded browser.
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-		echo "Installing Debian's chromium for the browser tests"; \
+# Debian's packages the tests drive: chromium for the browser tests (never a
+# downloaded browser), nginx for the documented proxy (tests/integration/test_proxy.py).
+debian-packages:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; then \
+		echo "Installing Debian's chromium and nginx for the tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			chromium fonts-noto-color-emoji nginx >/dev/null; \
+		$$SUDO service nginx stop >/dev/null 2>&1 || true; \
 	fi
 
 # The whole suite. With DATABASE_URL / REDIS_URL set it runs against them.
-test: $(VENV)/.installed-test chromium compilemessages
+test: $(VENV)/.installed-test debian-packages compilemessages
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test

@@ -6,26 +6,36 @@ from django.utils.translation import gettext as _
 
 from accounts.forms import ProfileForm
 from accounts.services import user_update_profile
+from sammen.ratelimit import RateLimited, rate_limit
 
 
 @login_required
 def profile_edit(request: HttpRequest) -> HttpResponse:
     user = request.user
+    status = 200
     if request.method == "POST":
         form = ProfileForm(request.POST, request.FILES, instance=user)
         if form.is_valid():
             avatar = form.cleaned_data.get("avatar")
-            user_update_profile(
-                actor=user,  # type: ignore[arg-type]
-                display_name=form.cleaned_data["display_name"],
-                bio=form.cleaned_data["bio"],
-                avatar=avatar if "avatar" in request.FILES else None,
-                remove_avatar=form.cleaned_data["remove_avatar"],
-            )
-            messages.success(request, _("Din profil er gemt."))
-            return redirect("profile-edit")
+            uploaded = "avatar" in request.FILES
+            try:
+                if uploaded:
+                    rate_limit(request, "upload")
+            except RateLimited as exc:
+                form.add_error("avatar", exc)
+                status = 429
+            else:
+                user_update_profile(
+                    actor=user,  # type: ignore[arg-type]
+                    display_name=form.cleaned_data["display_name"],
+                    bio=form.cleaned_data["bio"],
+                    avatar=avatar if uploaded else None,
+                    remove_avatar=form.cleaned_data["remove_avatar"],
+                )
+                messages.success(request, _("Din profil er gemt."))
+                return redirect("profile-edit")
         # The form mutated the instance while validating; re-read the saved state.
         user.refresh_from_db()  # type: ignore[union-attr]
     else:
         form = ProfileForm(instance=user)
-    return render(request, "accounts/profile_edit.html", {"form": form})
+    return render(request, "accounts/profile_edit.html", {"form": form}, status=status)

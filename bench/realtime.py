@@ -77,9 +77,11 @@ class Round:
         return f"ws://{c.HOST}:{port}/ws/groups/{self.slug}/"
 
     async def open(self, s: Sock, resume_from: int) -> None:
+        url = self.url(s)
         s.ws = await connect(
-            self.url(s),
-            origin="http://localhost",  # type: ignore[arg-type]
+            url,
+            # The page's own origin: the same scheme, host and port as the socket.
+            origin=url.replace("ws://", "http://").split("/ws/")[0],  # type: ignore[arg-type]
             additional_headers={"Cookie": f"sessionid={s.session}; csrftoken={s.csrf}"},
             open_timeout=30,
             ping_interval=None,

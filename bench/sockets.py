@@ -84,7 +84,8 @@ async def run(
                 try:
                     ws = await connect(
                         url,
-                        origin="http://localhost",  # type: ignore[arg-type]
+                        # The page's own origin: the socket's scheme, host and port.
+                        origin=url.replace("ws://", "http://").split("/ws/")[0],  # type: ignore[arg-type]
                         additional_headers={
                             "Cookie": f"sessionid={sessions[i]}; csrftoken={csrfs[i]}"
                         },

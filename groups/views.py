@@ -31,6 +31,7 @@ from groups.forms import (
 )
 from groups.models import Group, Invite, MembershipStatus, Role, SubGroupMembershipStatus
 from sammen import pagecache
+from sammen.ratelimit import RateLimited, rate_limit
 
 MEMBERS_PER_PAGE = 30
 
@@ -241,8 +242,10 @@ def group_join(request: HttpRequest, group_slug: str) -> HttpResponse:
             group_page_context(request, group, membership=membership, form=None),
         )
     form = JoinForm(request.POST or None, group=group)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            rate_limit(request, "join")
             services.membership_request(
                 actor=request.user,  # type: ignore[arg-type]
                 group=group,
@@ -251,6 +254,7 @@ def group_join(request: HttpRequest, group_slug: str) -> HttpResponse:
             )
         except ValidationError as exc:
             form.add_error(None, exc)
+            status = 429 if isinstance(exc, RateLimited) else 200
         else:
             messages.success(
                 request,
@@ -264,6 +268,7 @@ def group_join(request: HttpRequest, group_slug: str) -> HttpResponse:
         request,
         "groups/group_join.html",
         group_page_context(request, group, membership=membership, form=form),
+        status=status,
     )
 
 
@@ -641,6 +646,7 @@ def subgroup_join(request: HttpRequest, group_slug: str, subgroup_slug: str) -> 
     group = selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
     sub = selectors.subgroup_get(viewer=request.user, group=group, subgroup_slug=subgroup_slug)
     try:
+        rate_limit(request, "join")
         sm = services.subgroup_join(actor=request.user, subgroup=sub)  # type: ignore[arg-type]
     except ValidationError as exc:
         _error(request, exc)

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sammen.storage import private_storage
+
 BODY_MAX_LENGTH = 10_000
 COMMENT_MAX_LENGTH = 5_000
 MAX_IMAGES = 10
@@ -99,8 +101,13 @@ class Post(models.Model):
 
 class PostImage(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(upload_to="posts/%Y/%m/", width_field="width", height_field="height")
-    thumbnail = models.ImageField(upload_to="posts/%Y/%m/thumbs/")
+    image = models.ImageField(
+        storage=private_storage,
+        upload_to="posts/%Y/%m/",
+        width_field="width",
+        height_field="height",
+    )
+    thumbnail = models.ImageField(storage=private_storage, upload_to="posts/%Y/%m/thumbs/")
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     alt_text = models.CharField(_("billedbeskrivelse"), max_length=ALT_MAX_LENGTH, blank=True)

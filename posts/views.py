@@ -21,6 +21,7 @@ from posts import permissions as perms
 from posts.forms import CommentForm, PostEditForm, PostForm
 from posts.models import Comment, PostImage, ReactionKind, Theme
 from sammen.http import private_file
+from sammen.ratelimit import RateLimited, rate_limit
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -119,26 +120,32 @@ def post_create(
         request.FILES,
         can_pin=perms.can_pin(request.user, group) and subgroup is None,
     )
+    status = 400
     if form.is_valid():
+        photos = form.photo_uploads()
         try:
+            rate_limit(request, "post")
+            if photos:
+                rate_limit(request, "upload", count=len(photos))
             services.post_create(
                 actor=request.user,  # type: ignore[arg-type]
                 group=group,
                 subgroup=subgroup,
                 body=form.cleaned_data["body"],
                 theme=form.cleaned_data.get("theme") or "",
-                photos=form.photo_uploads(),
+                photos=photos,
                 pinned=bool(form.cleaned_data.get("pinned")),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
+            status = 429 if isinstance(exc, RateLimited) else 400
         else:
             messages.success(request, _("Dit opslag er delt."))
             return _redirect_place(group, subgroup)
     # Show the form again with its errors and the text the person wrote.
     from groups.views import render_place  # the page lives in groups
 
-    return render_place(request, group, subgroup, post_form=form, status=400)
+    return render_place(request, group, subgroup, post_form=form, status=status)
 
 
 @login_required
@@ -170,8 +177,10 @@ def post_edit(request: HttpRequest, group_slug: str, post_id: int) -> HttpRespon
     if not perms.can_edit_post(request.user, post):
         raise PermissionDenied
     form = PostEditForm(request.POST or None, initial={"body": post.body, "theme": post.theme})
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            rate_limit(request, "post")
             services.post_update(
                 actor=request.user,  # type: ignore[arg-type]
                 post=post,
@@ -180,10 +189,16 @@ def post_edit(request: HttpRequest, group_slug: str, post_id: int) -> HttpRespon
             )
         except ValidationError as exc:
             form.add_error(None, exc)
+            status = 429 if isinstance(exc, RateLimited) else 200
         else:
             messages.success(request, _("Opslaget er gemt."))
             return redirect(post)
-    return render(request, "posts/post_edit.html", {"group": group, "post": post, "form": form})
+    return render(
+        request,
+        "posts/post_edit.html",
+        {"group": group, "post": post, "form": form},
+        status=status,
+    )
 
 
 @login_required
@@ -215,6 +230,27 @@ def post_pin(request: HttpRequest, group_slug: str, post_id: int) -> HttpRespons
     return redirect(group)
 
 
+def _comment_refused(
+    request: HttpRequest, group: Any, post: Any, form: CommentForm, status: int
+) -> HttpResponse:
+    """A comment or reply that could not be stored: with htmx, the reason as
+    text (the form keeps its text in the page); without JavaScript, a page with
+    the reason and the form again, holding what the person wrote."""
+    errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
+    if _is_htmx(request):
+        return HttpResponse(" ".join(errors), status=status)
+    parent = None
+    parent_id = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
+    if parent_id:
+        parent = Comment.objects.filter(pk=parent_id, post=post).first()
+    return render(
+        request,
+        "posts/comment_retry.html",
+        {"group": group, "post": post, "form": form, "parent": parent},
+        status=status,
+    )
+
+
 @login_required
 @require_POST
 def comment_create(request: HttpRequest, group_slug: str, post_id: int) -> HttpResponse:
@@ -222,12 +258,9 @@ def comment_create(request: HttpRequest, group_slug: str, post_id: int) -> HttpR
     post = selectors.post_get(viewer=request.user, group=group, post_id=post_id)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        error = str(next(iter(form.errors.values()))[0])
-        if _is_htmx(request):
-            return HttpResponse(error, status=422)
-        messages.error(request, error)
-        return redirect(post)
+        return _comment_refused(request, group, post, form, status=422)
     try:
+        rate_limit(request, "comment")
         comment = services.comment_create(
             actor=request.user,  # type: ignore[arg-type]
             post=post,
@@ -235,10 +268,9 @@ def comment_create(request: HttpRequest, group_slug: str, post_id: int) -> HttpR
             parent_id=form.cleaned_data.get("parent"),
         )
     except ValidationError as exc:
-        if _is_htmx(request):
-            return HttpResponse(" ".join(exc.messages), status=422)
-        _errors(request, exc)
-        return redirect(post)
+        form.add_error(None, exc)
+        status = 429 if isinstance(exc, RateLimited) else 422
+        return _comment_refused(request, group, post, form, status=status)
     if _is_htmx(request):
         return HttpResponse(status=204)
     return redirect(f"{post.get_absolute_url()}#comment-{comment.pk}")
@@ -263,8 +295,10 @@ def comment_edit(request: HttpRequest, group_slug: str, comment_id: int) -> Http
     if not perms.can_edit_comment(request.user, comment):
         raise PermissionDenied
     form = CommentForm(request.POST or None, initial={"body": comment.body})
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
+            rate_limit(request, "comment")
             services.comment_update(
                 actor=request.user,  # type: ignore[arg-type]
                 comment=comment,
@@ -272,11 +306,15 @@ def comment_edit(request: HttpRequest, group_slug: str, comment_id: int) -> Http
             )
         except ValidationError as exc:
             form.add_error(None, exc)
+            status = 429 if isinstance(exc, RateLimited) else 200
         else:
             messages.success(request, _("Kommentaren er gemt."))
             return redirect(f"{comment.post.get_absolute_url()}#comment-{comment.pk}")
     return render(
-        request, "posts/comment_edit.html", {"group": group, "comment": comment, "form": form}
+        request,
+        "posts/comment_edit.html",
+        {"group": group, "comment": comment, "form": form},
+        status=status,
     )
 
 
@@ -297,6 +335,7 @@ def comment_delete(request: HttpRequest, group_slug: str, comment_id: int) -> Ht
 def _react(request: HttpRequest, post: Any, comment: Comment | None) -> HttpResponse:
     kind = request.POST.get("kind") or None
     try:
+        rate_limit(request, "reaction")
         services.reaction_set(
             actor=request.user,  # type: ignore[arg-type]
             post=post,
@@ -304,8 +343,9 @@ def _react(request: HttpRequest, post: Any, comment: Comment | None) -> HttpResp
             kind=kind,
         )
     except ValidationError as exc:
+        status = 429 if isinstance(exc, RateLimited) else 422
         if _is_htmx(request):
-            return HttpResponse(" ".join(exc.messages), status=422)
+            return HttpResponse(" ".join(exc.messages), status=status)
         _errors(request, exc)
     if _is_htmx(request):
         return HttpResponse(status=204)
@@ -368,4 +408,8 @@ def post_photo(request: HttpRequest, group_slug: str, image_id: int, size: str) 
         post__group=group,
     )
     perms.require_view_post(request.user, image.post)
-    return private_file(image.image if size == "full" else image.thumbnail, max_age=86400)
+    return private_file(
+        image.image if size == "full" else image.thumbnail,
+        name=f"foto-{image.pk}-{size}",
+        max_age=86400,
+    )

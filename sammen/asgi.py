@@ -1,7 +1,8 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels.
 
-WebSocket routes sit behind the session auth middleware and the allowed-hosts
-origin check, so a page on another site cannot open a socket as our user.
+WebSocket routes sit behind the session auth middleware and the same-origin
+check (sammen/websocket.py), so a page on another site, or on another port of
+this host, cannot open a socket as our user.
 """
 
 import asyncio
@@ -19,18 +20,16 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from sammen import events  # noqa: E402
 from sammen.routing import websocket_urlpatterns  # noqa: E402
+from sammen.websocket import SameOriginValidator  # noqa: E402
 
 router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
 

@@ -7,14 +7,21 @@ from typing import Any
 from django.http import FileResponse, Http404
 
 
-def private_file(stored: Any, *, max_age: int) -> FileResponse:
-    """A stored file of a closed group (a photo), for a reader whose permission
-    the caller has checked. Private: a shared cache must never hand it on."""
+def private_file(stored: Any, *, name: str, max_age: int) -> FileResponse:
+    """A private stored file (a photo of a closed group), for a reader whose
+    permission the caller has checked.
+
+    `name` is what the browser is told the file is called (derived from the
+    object's id by the caller): the stored name never leaves the server. Cached
+    by the reader's own browser only, never by a shared cache."""
     try:
         handle = stored.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    content_type = "image/png" if stored.name.endswith(".png") else "image/jpeg"
-    response = FileResponse(handle, content_type=content_type)
+    is_png = stored.name.endswith(".png")
+    content_type = "image/png" if is_png else "image/jpeg"
+    response = FileResponse(
+        handle, content_type=content_type, filename=f"{name}.{'png' if is_png else 'jpg'}"
+    )
     response["Cache-Control"] = f"private, max-age={max_age}"
     return response

@@ -30,3 +30,21 @@ class DanishFirstLocaleMiddleware:
         patch_vary_headers(response, ("Cookie",))
         translation.deactivate()
         return response
+
+
+class PrivatePagesMiddleware:
+    """Pages for a logged-in person show group content or personal data: no
+    shared proxy and no browser's disk (a library or care-home PC) may keep
+    them. A response that set its own private policy (a photo may stay in its
+    reader's browser for a day) keeps it; nothing is ever marked public."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in and "private" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = "private, no-store"
+        return response

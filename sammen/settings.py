@@ -97,6 +97,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Camera, microphone, geolocation, payment and the like: off for every page.
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Cache-Control: private, no-store on every page a logged-in person gets.
+    "sammen.middleware.PrivatePagesMiddleware",
     # Innermost and sync-only on purpose: under ASGI, Django then runs every
     # middleware above in one thread (one hop in, one out), where a chain that
     # turns async part-way hops to a thread and back for each of their hooks.
@@ -295,16 +299,22 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Served by ServeStatic in every mode, under Daphne too (ASGI).
 SERVESTATIC_USE_FINDERS = DEBUG
 SERVESTATIC_AUTOREFRESH = DEBUG
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Files of closed groups (post photos, planned photos): outside MEDIA_ROOT, with
+# no URL of their own; only permission-checked views stream them (sammen/storage.py).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "sammen.storage.PrivateFileStorage",
+    },
     "staticfiles": {
         "BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Uploads larger than this are refused before they are read into memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -312,6 +322,23 @@ SAMMEN_MAX_IMAGE_BYTES = 10 * 1024 * 1024
 SAMMEN_MAX_IMAGE_PIXELS = 40_000_000
 
 # --- Security ----------------------------------------------------------------
+# Writes a member can repeat, per person ("user") and per IP address ("ip"), as
+# "count/period" (s, m, h, d; "10/10m" is ten in ten minutes). The IP limit is
+# wider: a library, a care home or a municipality's network shares one address.
+SAMMEN_RATE_LIMITS: dict[str, dict[str, str]] = {
+    "post": {"user": "10/10m", "ip": "60/10m"},
+    "comment": {"user": "30/10m", "ip": "180/10m"},  # comments and replies
+    "reaction": {"user": "120/10m", "ip": "600/10m"},
+    "join": {"user": "10/h", "ip": "60/h"},
+    "upload": {"user": "60/h", "ip": "300/h"},  # photos, each one counted
+}
+# Behind a proxy the client's address is in a header the proxy sets (nginx:
+# proxy_set_header X-Real-IP $remote_addr;), e.g. RATE_LIMIT_IP_HEADER=HTTP_X_REAL_IP.
+RATELIMIT_IP_META_KEY = os.environ.get("RATE_LIMIT_IP_HEADER") or None
+# A cache that does not answer lifts the limits for that moment (sammen/ratelimit.py).
+RATELIMIT_FAIL_OPEN = True
+# IPv6 clients are counted per /64, as one household or network.
+RATELIMIT_IPV6_MASK = 64
 SESSION_COOKIE_HTTPONLY = True
 # Sessions stay in the database (the source of truth, and what logging out
 # everywhere deletes) and are read through the cache: one query less per page.
@@ -320,6 +347,26 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# No page of Sammen uses these browser features; an injected script or frame
+# cannot either. (Photo uploads use a file input, which needs no camera grant.)
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "interest-cohort",
+        "browsing-topics",
+    )
+}
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

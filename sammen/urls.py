@@ -1,14 +1,14 @@
 import os
+import re
 
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from groups import views as group_views
 from moderation import views as moderation_views
-from sammen.views import healthz
+from sammen.views import healthz, public_media
 
 urlpatterns = [
     path("", group_views.home, name="home"),
@@ -25,15 +25,9 @@ urlpatterns = [
     path("invite/<str:token>/", group_views.invite_accept, name="invite-accept"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    # Public media (avatars, cover images) is served by Django in every mode; a
-    # front proxy may take it over (docs/operations.md). Post photos under posts/
-    # are group content: only posts.views.post_photo serves them, after a
-    # permission check.
-    re_path(
-        r"^%s(?P<path>(?!posts/).*)$" % settings.MEDIA_URL.lstrip("/"),
-        serve,
-        {"document_root": settings.MEDIA_ROOT},
-    ),
+    # Public media (avatars, cover images) only; private files have no route
+    # (sammen/storage.py). A front proxy may take this over (docs/operations.md).
+    re_path(r"^%s(?P<path>.*)$" % re.escape(settings.MEDIA_URL.lstrip("/")), public_media),
 ]
 
 

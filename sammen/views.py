@@ -1,11 +1,15 @@
-"""Operational endpoints."""
+"""Operational endpoints and public media."""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.cache import never_cache
+from django.views.static import serve
 
 
 @never_cache
@@ -28,3 +32,26 @@ def healthz(request: HttpRequest) -> JsonResponse:
             status["redis"] = "error"
     healthy = all(v == "ok" for v in status.values())
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+# Public media is an allow-list: a folder that is public by design, then one
+# plain file name of the shape our uploads are stored under. Everything else
+# (empty, "." or ".." segments, back slashes, other folders, other cases,
+# trailing dots) is 404 before any file system call. Private files are not
+# below MEDIA_ROOT at all (sammen/storage.py); this is the second wall.
+PUBLIC_MEDIA_FOLDERS = frozenset({"avatars", "covers"})
+_PUBLIC_MEDIA_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}\.(?:jpg|jpeg|png|webp)")
+
+
+def public_media_path_ok(path: str) -> bool:
+    """Whether `path` (below MEDIA_URL, already URL-decoded) names a public file."""
+    folder, _slash, name = path.partition("/")
+    return folder in PUBLIC_MEDIA_FOLDERS and _PUBLIC_MEDIA_NAME.fullmatch(name) is not None
+
+
+def public_media(request: HttpRequest, path: str) -> HttpResponseBase:
+    """An avatar or a group cover. A front proxy may serve the same two folders
+    itself (docs/operations.md); nothing else below /media/ exists."""
+    if not public_media_path_ok(path):
+        raise Http404
+    return serve(request, path, document_root=str(settings.MEDIA_ROOT))

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from posts.models import ALT_MAX_LENGTH, BODY_MAX_LENGTH, Theme
+from sammen.storage import private_storage
 
 
 class Weekday(models.IntegerChoices):
@@ -167,14 +168,16 @@ class ScheduledPost(models.Model):
 
 
 class ScheduledPhoto(models.Model):
-    """A photo waiting with its scheduled post. Stored under posts/ so that only
-    a permission-checked view serves it (never public media)."""
+    """A photo waiting with its scheduled post. In the private storage, so that
+    only a permission-checked view serves it (never public media)."""
 
     scheduled_post = models.ForeignKey(
         ScheduledPost, on_delete=models.CASCADE, related_name="photos"
     )
-    image = models.ImageField(upload_to="posts/scheduled/%Y/%m/")
-    thumbnail = models.ImageField(upload_to="posts/scheduled/%Y/%m/thumbs/")
+    image = models.ImageField(storage=private_storage, upload_to="posts/scheduled/%Y/%m/")
+    thumbnail = models.ImageField(
+        storage=private_storage, upload_to="posts/scheduled/%Y/%m/thumbs/"
+    )
     alt_text = models.CharField(_("billedbeskrivelse"), max_length=ALT_MAX_LENGTH, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 

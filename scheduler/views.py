@@ -460,7 +460,11 @@ def scheduled_photo(
         raise Http404
     group = _group(request, group_slug)
     photo = get_object_or_404(ScheduledPhoto, pk=photo_id, scheduled_post__group=group)
-    return private_file(photo.image if size == "full" else photo.thumbnail, max_age=3600)
+    return private_file(
+        photo.image if size == "full" else photo.thumbnail,
+        name=f"planlagt-foto-{photo.pk}-{size}",
+        max_age=3600,
+    )
 
 
 # --- slots -----------------------------------------------------------------------

@@ -5,23 +5,16 @@ Never downloads a browser: the launch points at /usr/bin/chromium.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import static_from_finders
+from tests.conftest import AsgiServer, static_from_finders
 
 # Playwright's sync API runs an asyncio loop in the test thread; Django's ORM calls
 # made from the test body (factories, assertions) must still be allowed.
@@ -206,123 +199,8 @@ def login_as(live_server: Any, new_context: Callable[..., Any]) -> Iterator[Call
     yield _login
 
 
-# --- A real ASGI server (Daphne) for the live-update tests ---------------------------
-#
-# pytest-django's live_server is WSGI-only: it cannot hold a WebSocket. The live tests
-# run Daphne as a subprocess against the very database the test writes to. On
-# PostgreSQL that is the test database pytest-django created; on SQLite the test
-# database is made a file (below) instead of the in-memory default, so a second
-# process can open it.
-
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _database_url() -> str:
-    """The URL of the test database this process is using, for a child process."""
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    engine = db["ENGINE"]
-    if engine == "django.db.backends.sqlite3":
-        name = str(db["NAME"])
-        if name == ":memory:" or "mode=memory" in name:
-            pytest.skip(
-                "the SQLite test database is in memory (another test set it up before the "
-                "browser tests); Daphne cannot share it: run `pytest tests/browser`"
-            )
-        return f"sqlite:///{Path(name).resolve()}"
-    if "postgresql" in engine:
-        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        return "postgres://{user}{password}@{host}:{port}/{name}".format(
-            user=db.get("USER") or "postgres",
-            password=password,
-            host=db.get("HOST") or "127.0.0.1",
-            port=db.get("PORT") or 5432,
-            name=db["NAME"],
-        )
-    pytest.skip(f"no way to share a {engine} test database with Daphne")
-
-
-class AsgiServer:
-    def __init__(self, url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-        self.url = url
-        self.process = process
-        self.log = log
-
-    def __str__(self) -> str:
-        return self.url
-
-
-@pytest.fixture
-def asgi_server_env() -> dict[str, str]:
-    """Extra environment for the Daphne of `asgi_server`; a test module overrides
-    this fixture to turn on, say, the in-process scheduler."""
-    return {}
-
-
-@pytest.fixture
-def asgi_server(
-    transactional_db: None, tmp_path: Path, asgi_server_env: dict[str, str]
-) -> Iterator[AsgiServer]:
-    """Daphne serving sammen.asgi (HTTP and WebSockets) on a free port, against the
-    test database. It asks for the database in transaction mode (as
-    `@pytest.mark.django_db(transaction=True)` does), so the test's rows are
-    committed where Daphne can read them. Daphne's output is in `server.log`."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "DEBUG": "1",
-        "PYTHONUNBUFFERED": "1",
-        "DJANGO_SETTINGS_MODULE": "sammen.settings",
-        # No publishing thread unless a test asks for one (asgi_server_env).
-        "SCHEDULER_IN_PROCESS": "0",
-        **asgi_server_env,
-    }
-    # Our own async-unsafe escape hatch is for the test process only.
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    # REDIS_URL passes through when set (the Redis channel layer); otherwise the
-    # in-memory layer, which is enough for one process.
-    port = _free_port()
-    log = tmp_path / "daphne.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(  # noqa: S603
-            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "sammen.asgi:application"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    server = AsgiServer(url, process, log)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"Daphne exited ({process.returncode}):\n{log.read_text()}")
-            with (
-                contextlib.suppress(OSError),  # not listening yet
-                urllib.request.urlopen(url + "/healthz", timeout=2) as response,  # noqa: S310
-            ):
-                if response.status == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"Daphne did not answer /healthz:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+# The real ASGI server (Daphne) fixture, `asgi_server`, lives in tests/conftest.py:
+# the security probes (tests/test_probes.py) use it too.
 
 
 def session_cookie(user: Any, url: str) -> dict[str, Any]:

@@ -164,7 +164,7 @@ def session_headers(user: User, origin: str) -> list[tuple[bytes, bytes]]:
     client = Client()
     client.force_login(user)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
-    return [(b"cookie", cookie.encode()), (b"origin", origin.encode())]
+    return [(b"cookie", cookie.encode()), (b"origin", origin.encode()), (b"host", b"testserver")]
 
 
 @pytest.mark.parametrize(
@@ -173,6 +173,9 @@ def session_headers(user: User, origin: str) -> list[tuple[bytes, bytes]]:
         ("member", "http://testserver", True),
         ("outsider", "http://testserver", False),
         ("member", "https://evil.example.com", False),  # another site using our cookie
+        ("member", "http://testserver:9999", False),  # another port of the same host
+        ("member", "https://testserver", False),  # another scheme
+        ("member", "null", False),  # a sandboxed frame or a file
     ],
 )
 def test_real_asgi_stack_reads_the_session_and_checks_the_origin(

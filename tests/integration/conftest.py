@@ -70,6 +70,9 @@ def service_env(django_db_blocker: object) -> Iterator[dict[str, str]]:
         "DEBUG": "1",
         "PYTHONUNBUFFERED": "1",
         "DJANGO_SETTINGS_MODULE": "sammen.settings",
+        # The files this test's own settings write to (tests/conftest.py).
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
     }
     yield env
 

@@ -83,7 +83,7 @@ def test_comment_posted_through_another_process_arrives_on_a_socket(
     path = f"/groups/{group.slug}/posts/{post.pk}/"
     with connect(
         f"ws://{host_b}/ws/groups/{group.slug}/posts/{post.pk}/",
-        additional_headers={"Cookie": _session_cookie(reader), "Origin": "http://localhost"},
+        additional_headers={"Cookie": _session_cookie(reader), "Origin": f"http://{host_b}"},
         open_timeout=10,
     ) as socket:
         socket.send(json.dumps({"type": "resume", "last_event_id": 10**9}))
@@ -120,7 +120,7 @@ def test_outsider_socket_is_refused_on_a_real_server(
         pytest.raises((InvalidStatus, ConnectionClosed)),
         connect(
             f"ws://{host}/ws/groups/{group.slug}/",
-            additional_headers={"Cookie": _session_cookie(outsider), "Origin": "http://localhost"},
+            additional_headers={"Cookie": _session_cookie(outsider), "Origin": f"http://{host}"},
             open_timeout=10,
         ) as socket,
     ):

@@ -602,6 +602,7 @@ def test_real_asgi_application_reads_the_session(member: User, group: Group, pos
     headers = [
         (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
         (b"origin", b"http://testserver"),
+        (b"host", b"testserver"),
     ]
 
     async def scenario() -> None:
@@ -612,7 +613,9 @@ def test_real_asgi_application_reads_the_session(member: User, group: Group, pos
         assert f'id="comment-{comment.pk}"' in html_of(message)
         await ws.disconnect()
         anon = WebsocketCommunicator(
-            application, post_path(post), headers=[(b"origin", b"http://testserver")]
+            application,
+            post_path(post),
+            headers=[(b"origin", b"http://testserver"), (b"host", b"testserver")],
         )
         assert await anon.connect() == (False, CLOSE_FORBIDDEN)
 
@@ -666,6 +669,7 @@ def test_logging_out_closes_the_sockets_of_that_browser(member: User, post: Post
         return [
             (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
             (b"origin", b"http://testserver"),
+            (b"host", b"testserver"),
         ]
 
     async def scenario() -> None:

@@ -59,7 +59,7 @@ def nothing_stored() -> None:
     assert Post.objects.count() == 0
     assert PostImage.objects.count() == 0
     assert FeedEvent.objects.count() == 0
-    assert files_under(django_settings.MEDIA_ROOT) == []
+    assert files_under(django_settings.PRIVATE_MEDIA_ROOT) == []
 
 
 # --- who may post ---------------------------------------------------------------------
@@ -218,7 +218,7 @@ def test_post_create_stores_display_size_thumbnail_and_alt_text(member: User, gr
     assert (image.width, image.height) == (1600, 800)
     with Image.open(image.thumbnail.path) as thumb:
         assert max(thumb.size) == 480
-    assert len(files_under(django_settings.MEDIA_ROOT)) == 2
+    assert len(files_under(django_settings.PRIVATE_MEDIA_ROOT)) == 2
 
 
 def test_post_create_accepts_png_and_webp_by_content(member: User, group: Group) -> None:

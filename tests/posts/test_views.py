@@ -313,7 +313,8 @@ def test_post_form_with_photos_stores_post_and_images(
     post = Post.objects.get()
     assert (post.author, post.body, post.theme) == (member, "Mine nye *sokker*", "meningsfuld")
     assert list(post.images.values_list("alt_text", flat=True)) == ["Røde sokker", "Blå sokker"]
-    assert len(files_under(django_settings.MEDIA_ROOT)) == 4  # display + thumbnail each
+    assert len(files_under(django_settings.PRIVATE_MEDIA_ROOT)) == 4  # display + thumbnail each
+    assert files_under(django_settings.MEDIA_ROOT) == []  # nothing where /media/ reaches
     page = client_for(member).get(feed_url(group)).content.decode()
     for image in post.images.all():
         assert reverse("post-photo", args=[group.slug, image.pk, "thumb"]) in page
@@ -358,7 +359,7 @@ def test_bad_photo_shows_a_danish_error_and_stores_nothing(
     assert "Mit fine strikketøj" in page  # what they wrote is kept
     assert not Post.objects.exists()
     assert not PostImage.objects.exists()
-    assert files_under(django_settings.MEDIA_ROOT) == []
+    assert files_under(django_settings.PRIVATE_MEDIA_ROOT) == []
 
 
 def test_too_many_photos_through_the_form_is_refused_in_danish(
@@ -371,7 +372,7 @@ def test_too_many_photos_through_the_form_is_refused_in_danish(
     assert response.status_code == 400
     assert "Du kan højst vedhæfte 10 billeder" in response.content.decode()
     assert not Post.objects.exists()
-    assert files_under(django_settings.MEDIA_ROOT) == []
+    assert files_under(django_settings.PRIVATE_MEDIA_ROOT) == []
 
 
 @pytest.mark.parametrize(
@@ -710,8 +711,10 @@ def test_post_photo_file_is_not_reachable_as_public_media(
     client_for: Any, outsider: User, author: User, group: Group
 ) -> None:
     image = _post_with_photo(author, group).images.get()
-    assert client_for(outsider).get(image.image.url).status_code == 404
-    assert client_for(outsider).get(image.thumbnail.url).status_code == 404
+    assert client_for(outsider).get(f"/media/{image.image.name}").status_code == 404
+    assert client_for(outsider).get(f"/media/{image.thumbnail.name}").status_code == 404
+    with pytest.raises(ValueError, match="no public URL"):
+        image.image.url  # noqa: B018 - asking is the mistake being guarded
 
 
 def test_feed_links_photos_through_the_checked_view(
@@ -720,4 +723,4 @@ def test_feed_links_photos_through_the_checked_view(
     image = _post_with_photo(author, group).images.get()
     page = client_for(member).get(reverse("group-detail", args=[group.slug])).content.decode()
     assert reverse("post-photo", args=[group.slug, image.pk, "thumb"]) in page
-    assert image.thumbnail.url not in page
+    assert image.thumbnail.name not in page
