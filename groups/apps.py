@@ -7,4 +7,4 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Grupper")
 
     def ready(self) -> None:
-        from groups import signals  # noqa: F401 - connects the receivers
+        from groups import receivers  # noqa: F401 - connects the receivers

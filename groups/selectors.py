@@ -166,7 +166,7 @@ def group_subgroups(*, viewer: Any, group: Group) -> list[SubGroup]:
 #
 # Member count, administrators, staff and the sub-groups with their counts are
 # the same for every member and change rarely, so they are read once per
-# "generation" of the group. groups.signals starts a new generation after any
+# "generation" of the group. groups.receivers starts a new generation after any
 # commit that saves or deletes a group, membership, sub-group, sub-group
 # membership, or a profile shown there (and seed_demo after re-seeding). The
 # feed's cached pages carry it in their key too (posts.fragments), for what

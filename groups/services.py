@@ -40,6 +40,7 @@ from groups.models import (
     SubGroupMembershipStatus,
     Visibility,
 )
+from groups.signals import membership_action
 from sammen.events import group_channel_name, publish, user_channel_name
 from sammen.mail import absolute_url as _absolute
 from sammen.mail import mail_after_commit as _mail_after_commit
@@ -84,14 +85,14 @@ def _active_admin_count(group: Group) -> int:
 def _audit(
     group: Group, actor: User, action: str, *, user_id: int, reason: str = "", detail: str = ""
 ) -> None:
-    """One row in the group's moderation log, in the caller's transaction."""
-    from moderation import audit  # moderation builds on groups: import at call time
-
-    audit.record(
+    """Tell the apps above (moderation keeps the group's log) about a decision,
+    in the caller's transaction: a failing receiver rolls the decision back."""
+    membership_action.send(
+        sender=Group,
         group=group,
         actor=actor,
         action=action,
-        target_user_id=user_id,
+        user_id=user_id,
         reason=reason,
         detail=detail,
     )

@@ -30,7 +30,7 @@ from groups.forms import (
     SubGroupForm,
 )
 from groups.models import Group, Invite, MembershipStatus, Role, SubGroupMembershipStatus
-from sammen import pagecache
+from sammen import csrf, pagecache
 from sammen.ratelimit import RateLimited, rate_limit
 
 MEMBERS_PER_PAGE = 30
@@ -156,7 +156,6 @@ def render_place(
     """The member's view of a group or sub-group: its feed, with what is
     around it. The posts app renders through this when a post form fails."""
     # posts builds on groups, not the reverse: import at call time.
-    from posts.fragments import fill_csrf
     from posts.views import feed_context
 
     if subgroup is not None and not perms.can_view_subgroup_members(request.user, subgroup):
@@ -183,7 +182,7 @@ def render_place(
             _subgroup_details(request, subgroup, **feed),
             status=status,
         )
-    return pagecache.store(request, page_key, fill_csrf(request, response))
+    return pagecache.store(request, page_key, csrf.fill(request, response))
 
 
 def _place_page_key(request: HttpRequest, group: Any, subgroup: Any) -> str | None:
@@ -194,7 +193,7 @@ def _place_page_key(request: HttpRequest, group: Any, subgroup: Any) -> str | No
     generation and the reader's role, pause and sub-group membership; every
     other part of these pages (header, tabs, side panel, sub-group members and
     requests) comes from the group, its memberships and sub-groups, which renew
-    the generation (groups.signals), and from the capabilities added here.
+    the generation (groups.receivers), and from the capabilities added here.
     Moderators' pages are not cached: their tab counts the moderation queue,
     which changes without touching the group."""
     from moderation import permissions as mod_perms

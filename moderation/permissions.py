@@ -7,7 +7,6 @@ see the group but not act (a member calling a moderator URL).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -15,7 +14,6 @@ from django.http import Http404
 
 from groups import permissions as group_perms
 from groups.models import Group, Membership, Role
-from moderation.models import HeldReason
 from posts import permissions as post_perms
 from posts.models import Comment, ContentState, Post
 
@@ -43,49 +41,11 @@ def can_edit_settings(user: Any, group: Group) -> bool:
     return group_perms.is_admin(user, group)
 
 
-def can_flag(user: Any, post: Post, comment: Comment | None) -> bool:
-    """Any member who can read a visible item that is not their own."""
-    item: Any = comment if comment is not None else post
-    if item.state != ContentState.VISIBLE or post.state != ContentState.VISIBLE:
-        return False
-    if item.author_id is not None and item.author_id == getattr(user, "pk", None):
-        return False
-    return post_perms.can_read_place(user, post.group, post.subgroup) and group_perms.is_member(
-        user, post.group
-    )
-
-
 def can_act_on_author(user: Any, group: Group, author_membership: Membership | None) -> bool:
     """Mute, remove or ban the author of an item (see groups.permissions)."""
     return author_membership is not None and group_perms.can_discipline(
         user, group, author_membership
     )
-
-
-# --- held for approval ----------------------------------------------------------------
-
-
-def _matches(body: str, keywords: list[str]) -> bool:
-    text = body.casefold()
-    # Whole words (and phrases): "spil" must not hold back "spille".
-    return any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", text) for w in keywords)
-
-
-def must_hold(user: Any, group: Group, body: str, *, is_post: bool) -> str:
-    """Why a new post or comment must wait for a moderator ("" = it need not).
-    Staff, moderators and administrators are never held."""
-    from moderation import selectors  # the settings row
-
-    if group_perms.role_in(user, group) != Role.MEMBER:
-        return ""
-    settings = selectors.settings_for(group)
-    if settings.keywords and _matches(body, settings.keywords):
-        return HeldReason.KEYWORD
-    if is_post and settings.hold_first_posts:
-        earlier = Post.objects.filter(group=group, author=user).count()
-        if earlier < settings.hold_first_posts:
-            return HeldReason.NEW_MEMBER
-    return ""
 
 
 # --- checks that raise ---------------------------------------------------------

@@ -44,6 +44,7 @@ from moderation.models import (
     ModerationSettings,
     Notice,
 )
+from posts import permissions as post_perms
 from posts import services as post_services
 from posts.models import Comment, ContentState, Post
 from sammen.dates import format_for
@@ -187,10 +188,10 @@ def flag_create(
         )
     if reason == FlagReason.OTHER and not note:
         raise ValidationError(_("Skriv kort, hvad der er galt, når du vælger 'Andet'."))
-    item: Any = comment if comment is not None else post
-    if item.author_id is not None and item.author_id == actor.pk:
+    refusal = post_perms.flag_refusal(actor, post, comment)
+    if refusal == "own":
         raise ValidationError(_("Du kan ikke anmelde dit eget indlæg."))
-    if not group_perms.is_member(actor, group):
+    if refusal:
         raise PermissionDenied
     since = timezone.now() - timedelta(hours=1)
     if Flag.objects.filter(user=actor, created_at__gte=since).count() >= FLAGS_PER_HOUR:

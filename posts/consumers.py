@@ -26,6 +26,7 @@ from posts import live, selectors
 from posts import permissions as perms
 from posts.live import Snapshot, View
 from posts.models import Post, Theme
+from sammen import csrf
 
 REPLAY_LIMIT = 200
 
@@ -96,7 +97,7 @@ class LiveConsumer(GroupConsumer):
         secret = (
             cookie[settings.CSRF_COOKIE_NAME].value if settings.CSRF_COOKIE_NAME in cookie else None
         )
-        self.csrf_token = live.csrf_token_for(secret)
+        self.csrf_token = csrf.token_for_secret(secret)
         chosen = (
             cookie[settings.LANGUAGE_COOKIE_NAME].value
             if settings.LANGUAGE_COOKIE_NAME in cookie
@@ -156,7 +157,7 @@ class LiveConsumer(GroupConsumer):
                 await self.send(text_data=json.dumps({"event_id": event_id, "ops": []}))
             return always
         message = await _message(snap, self.view, state, user, self.language)
-        await self.send(text_data=live.for_viewer(message, self.csrf_token))
+        await self.send(text_data=csrf.fill_text(message, self.csrf_token))
         return True
 
     async def _replay(self, last_id: int) -> None:

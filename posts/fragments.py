@@ -26,15 +26,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from groups.selectors import group_generation
-from sammen.context_processors import csrf_token_for
+from sammen import csrf
 
-CSRF_PLACEHOLDER = "__SAMMEN_CSRF_TOKEN__"
 # Cards and pages are one per reader situation and page: they live a few
 # minutes so the cache holds what is being read, not every version ever made.
 CARD_TTL = 300
@@ -62,7 +61,7 @@ def render_cards(
     prepare: Callable[[list[Any]], None] | None = None,
 ) -> list[str]:
     """HTML for each post, from the cache where possible. The HTML holds
-    CSRF_PLACEHOLDER; see fill_csrf.
+    csrf.PLACEHOLDER; see sammen.csrf.
 
     Without `prepare`, the posts come prepared (posts.selectors.attach) and the
     key is read from what was prepared. With `prepare`, the posts come bare: the
@@ -79,7 +78,7 @@ def render_cards(
             for pk, state in card_states(viewer=request.user, group=group, posts=posts).items()
         }
     kind = "p" if prepare is None else "b"
-    # The group's generation: a member's new name or picture (groups.signals) shows at once.
+    # The group's generation: a member's new name or picture (groups.receivers) shows at once.
     generation = group_generation(group)
     keys = [
         # created_at too: a deleted group's post ids can come back on SQLite.
@@ -98,7 +97,7 @@ def render_cards(
         if html is None:
             html = render_to_string(
                 "posts/partials/post.html",
-                {"group": group, "post": post, "detail": detail, "csrf_token": CSRF_PLACEHOLDER},
+                {"group": group, "post": post, "detail": detail, "csrf_token": csrf.PLACEHOLDER},
                 request=request,
             )
             fresh[key] = html
@@ -161,7 +160,7 @@ def feed_section(
     prepare: Callable[[list[Any]], None],
 ) -> tuple[str, int]:
     """The feed's posts (pinned first) and pagination as HTML with
-    CSRF_PLACEHOLDER, and the group's last event id the page shows.
+    csrf.PLACEHOLDER, and the group's last event id the page shows.
 
     The caller has checked that the reader may read the place."""
     from posts import selectors
@@ -201,7 +200,7 @@ def feed_section(
 
 def composer(request: HttpRequest, *, group: Any, subgroup: Any, can_pin: bool) -> str:
     """The empty "Skriv et opslag" form (the same for everyone who may post
-    there), with CSRF_PLACEHOLDER."""
+    there), with csrf.PLACEHOLDER."""
     from posts.forms import PostForm
 
     key = (
@@ -216,18 +215,9 @@ def composer(request: HttpRequest, *, group: Any, subgroup: Any, can_pin: bool) 
                 "group": group,
                 "sub": subgroup,
                 "post_form": PostForm(can_pin=can_pin),
-                "csrf_token": CSRF_PLACEHOLDER,
+                "csrf_token": csrf.PLACEHOLDER,
             },
             request=request,
         )
         cache.set(key, html, CARD_TTL)
     return mark_safe(html)  # noqa: S308 - our own rendered template
-
-
-def fill_csrf(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """Put the reader's CSRF token where the cached cards hold the placeholder."""
-    content = response.content
-    if CSRF_PLACEHOLDER.encode() in content:
-        token = csrf_token_for(request)
-        response.content = content.replace(CSRF_PLACEHOLDER.encode(), token.encode())
-    return response

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -38,8 +37,8 @@ from groups.models import (
 )
 from posts import permissions as perms
 from posts import selectors
-from posts.fragments import CSRF_PLACEHOLDER
 from posts.models import Comment, FeedEvent, Post, Reaction
+from sammen import csrf
 
 _MEMO_SIZE = 512
 
@@ -100,14 +99,6 @@ class _Memo:
 
 _snapshots = _Memo(64)
 _renders = _Memo(_MEMO_SIZE * 8)
-
-
-def csrf_token_for(secret: str | None) -> str:
-    """The masked token a page with this CSRF cookie would carry."""
-    request = HttpRequest()
-    if secret:
-        request.META["CSRF_COOKIE"] = secret
-    return get_token(request)
 
 
 def _counts(**filters: Any) -> dict[str, int]:
@@ -315,7 +306,7 @@ def render_message(
     snap: Snapshot, view: View, state: tuple[str, Any], viewer: Any, language: str
 ) -> str:
     """The JSON message for this state, rendered once and cached. It holds
-    CSRF_PLACEHOLDER where the viewer's token goes. May query (the actor's own
+    csrf.PLACEHOLDER where the viewer's token goes. May query (the actor's own
     reaction), so call from a sync thread on a cache miss."""
     what, detail = state
     key = (snap.event.pk, view, what, detail, language)
@@ -340,7 +331,7 @@ def _render(template: str, context: dict[str, Any], view: View) -> str:
     request = HttpRequest()
     request.path = request.path_info = view.path
     request.method = "GET"
-    context = {**context, "csrf_token": CSRF_PLACEHOLDER, "detail": not view.is_feed}
+    context = {**context, "csrf_token": csrf.PLACEHOLDER, "detail": not view.is_feed}
     return render_to_string(template, context, request=request)
 
 
@@ -414,7 +405,3 @@ def _build_ops(
         _("Ny kommentar fra %(name)s") % {"name": author} if event.kind == "comment.created" else ""
     )
     return [{"op": "append", "target": target, "html": html}, count_op], announce
-
-
-def for_viewer(message: str, csrf_token: str) -> str:
-    return message.replace(CSRF_PLACEHOLDER, csrf_token)

@@ -138,10 +138,30 @@ def require_comment(user: Any, post: Post) -> None:
         raise ValidationError(_("Du kan ikke kommentere på et opslag, der afventer gennemgang."))
 
 
+def flag_refusal(user: Any, post: Post, comment: Comment | None) -> str:
+    """Why this person may not report this post or comment: "own" (their own
+    words), "outsider" (not a member who can read it), or "" when they may."""
+    item: Any = comment if comment is not None else post
+    if item.author_id is not None and item.author_id == getattr(user, "pk", None):
+        return "own"
+    if not (
+        can_read_place(user, post.group, post.subgroup) and group_perms.is_member(user, post.group)
+    ):
+        return "outsider"
+    return ""
+
+
+def can_flag(user: Any, post: Post, comment: Comment | None) -> bool:
+    """Whether to offer the report button: any member who can read a visible
+    item that is not their own."""
+    item: Any = comment if comment is not None else post
+    if item.state != ContentState.VISIBLE or post.state != ContentState.VISIBLE:
+        return False
+    return flag_refusal(user, post, comment) == ""
+
+
 def comment_capabilities(user: Any, comment: Comment) -> dict[str, bool]:
     """What the viewer may do with a comment (its post already on `comment.post`)."""
-    from moderation.permissions import can_flag  # moderation builds on posts
-
     can_comment_here = can_comment(user, comment.post)
     return {
         "flag": can_flag(user, comment.post, comment),
@@ -153,8 +173,6 @@ def comment_capabilities(user: Any, comment: Comment) -> dict[str, bool]:
 
 
 def post_capabilities(user: Any, post: Post) -> dict[str, bool]:
-    from moderation.permissions import can_flag  # moderation builds on posts
-
     return {
         "flag": can_flag(user, post, None),
         "edit": can_edit_post(user, post),

@@ -25,6 +25,7 @@ from accounts.models import User
 from groups import permissions as group_perms
 from groups.models import Group, Membership, MembershipStatus, SubGroup
 from posts import permissions as perms
+from posts.holds import hold_policy
 from posts.models import (
     ALT_MAX_LENGTH,
     BODY_MAX_LENGTH,
@@ -43,6 +44,7 @@ from posts.models import (
     Theme,
 )
 from posts.rendering import render_markdown
+from posts.signals import content_held
 from sammen.events import group_channel_name, publish
 from sammen.images import process_photo
 
@@ -177,12 +179,10 @@ def post_create(
     """Publish a post in a group or one of its sub-groups. Moderation may
     hold it for approval (a new member's first posts, a keyword): it is then
     stored as pending, shown to its author and moderators, and queued."""
-    from moderation import permissions as mod_perms  # moderation builds on posts
-
     group_perms.forget_memberships(actor)
     perms.require_write_place(actor, group, subgroup)
     body = clean_body(body, max_length=BODY_MAX_LENGTH, what=_("opslaget"))
-    held = mod_perms.must_hold(actor, group, body, is_post=True)
+    held = hold_policy().reason_to_hold(actor=actor, group=group, body=body, is_post=True)
     if held and state == ContentState.VISIBLE:
         state = ContentState.PENDING
     theme = clean_theme(theme)
@@ -217,9 +217,7 @@ def post_create(
                     kind="post.created", group=group, subgroup_id=post.subgroup_id, post=post
                 )
             elif held:
-                from moderation import services as mod_services
-
-                mod_services.case_open_held(post=post, comment=None, reason=held)
+                content_held.send(sender=Post, post=post, comment=None, reason=held)
     except Exception:
         for f in stored:
             f.storage.delete(f.name)
@@ -373,12 +371,10 @@ def comment_set_state(*, comment: Comment, state: str, actor: User | None = None
 def comment_create(*, actor: User, post: Post, body: str, parent_id: int | None = None) -> Comment:
     """Comment on a post, or reply to a top-level comment (one level deep).
     A comment moderation holds is stored as pending and queued."""
-    from moderation import permissions as mod_perms  # moderation builds on posts
-
     group_perms.forget_memberships(actor)
     perms.require_comment(actor, post)
     body = clean_body(body, max_length=COMMENT_MAX_LENGTH, what=_("kommentaren"))
-    held = mod_perms.must_hold(actor, post.group, body, is_post=False)
+    held = hold_policy().reason_to_hold(actor=actor, group=post.group, body=body, is_post=False)
     with transaction.atomic():
         parent = None
         if parent_id is not None:
@@ -397,9 +393,7 @@ def comment_create(*, actor: User, post: Post, body: str, parent_id: int | None 
             state=ContentState.PENDING if held else ContentState.VISIBLE,
         )
         if held:
-            from moderation import services as mod_services
-
-            mod_services.case_open_held(post=post, comment=comment, reason=held)
+            content_held.send(sender=Comment, post=post, comment=comment, reason=held)
         else:
             Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
         _store_mentions(body, post, comment, actor.pk)

@@ -20,6 +20,7 @@ from posts import fragments, selectors, services
 from posts import permissions as perms
 from posts.forms import CommentForm, PostEditForm, PostForm
 from posts.models import Comment, PostImage, ReactionKind, Theme
+from sammen import csrf
 from sammen.http import private_file
 from sammen.ratelimit import RateLimited, rate_limit
 
@@ -167,7 +168,7 @@ def post_detail(request: HttpRequest, group_slug: str, post_id: int) -> HttpResp
             "revisions": post.revisions.select_related("edited_by")[:20] if post.edited_at else [],
         },
     )
-    return fragments.fill_csrf(request, response)
+    return csrf.fill(request, response)
 
 
 @login_required

@@ -124,8 +124,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "sammen.context_processors.site",
+                "posts.context_processors.reactions",
                 # After Django's own csrf processor, which it replaces.
-                "sammen.context_processors.csrf",
+                "sammen.csrf.context_processor",
             ],
             # {{ value|when:"datetime" }} everywhere (sammen/dates.py).
             "builtins": ["sammen.templatetags.sammen_dates"],
@@ -283,6 +284,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sammen <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Adapters: a lower app asks, a higher app answers (docs/architecture.md) ----
+# posts asks whether a new post or comment must wait for a moderator.
+POSTS_HOLD_POLICY = "moderation.holds.ModerationHoldPolicy"
 
 # --- Language and time -------------------------------------------------------
 LANGUAGE_CODE = "da"

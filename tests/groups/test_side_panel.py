@@ -1,6 +1,6 @@
 """The group page's side panel (member count, sub-groups, who to ask) is cached
 per group and starts afresh after any commit that changes what it shows
-(groups.signals); the reader's own sub-group status is never cached."""
+(groups.receivers); the reader's own sub-group status is never cached."""
 
 from __future__ import annotations
 

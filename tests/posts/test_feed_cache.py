@@ -187,7 +187,7 @@ def test_an_authors_new_name_shows_on_their_post_and_comment_at_once(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     """Names are no event, but a member's profile save renews the group's
-    generation (groups.signals), which the cards' keys hold."""
+    generation (groups.receivers), which the cards' keys hold."""
     from accounts import services as account_services
 
     services.comment_create(actor=author, post=the_post, body="Jeg har kort med")

@@ -1,0 +1,11 @@
+"""What posts tells the apps above it, inside the writing transaction.
+
+Receivers run in the sender's transaction (`send`, not `send_robust`): a
+receiver that fails rolls the write back, so the two never disagree.
+"""
+
+from django.dispatch import Signal
+
+# A post or comment was stored as pending because the hold policy said so
+# (posts.holds). Arguments: post, comment (None for a post), reason.
+content_held = Signal()
