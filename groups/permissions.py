@@ -260,15 +260,7 @@ def group_capabilities(user: Any, group: Group) -> dict[str, bool]:
         "can_edit_group": can_edit_group(user, group),
         "can_manage_invites": can_manage_invites(user, group),
         "can_create_subgroup": can_create_subgroup(user, group),
-        "can_plan": _can_plan(user, group),
     }
-
-
-def _can_plan(user: Any, group: Group) -> bool:
-    # The weekly plan's own rule (scheduler.permissions), for the group's tabs.
-    from scheduler.permissions import can_plan
-
-    return can_plan(user, group)
 
 
 def subgroup_capabilities(user: Any, subgroup: SubGroup) -> dict[str, bool]:

@@ -244,6 +244,34 @@ def subgroup_active_count(subgroup: SubGroup) -> int:
     ).count()
 
 
+def group_face(*, viewer: Any, group: Group) -> dict[str, Any]:
+    """What a group's public face shows a visitor (never its content)."""
+    return {
+        "member_count": active_member_count(group),
+        "admin_names": group_admin_names(group),
+        "membership": perms.membership_for(viewer, group),
+    }
+
+
+def subgroup_page(*, viewer: Any, subgroup: SubGroup) -> dict[str, Any]:
+    """What a sub-group's page shows around its feed, as far as the viewer may
+    see it: its people only to those who may see its members."""
+    active_count = subgroup_active_count(subgroup)
+    my = perms.subgroup_membership_for(viewer, subgroup)
+    can_see_members = perms.can_view_subgroup_members(viewer, subgroup)
+    can_manage = perms.can_manage_subgroup(viewer, subgroup)
+    return {
+        "sub": subgroup,
+        "sub_can": perms.subgroup_capabilities(viewer, subgroup),
+        "active_count": active_count,
+        "is_full": subgroup.member_cap is not None and active_count >= subgroup.member_cap,
+        "my_membership": my,
+        "is_pending": my is not None and my.status == SubGroupMembershipStatus.PENDING,
+        "members": subgroup_members(subgroup=subgroup) if can_see_members else [],
+        "pending": subgroup_pending(subgroup=subgroup) if can_manage else [],
+    }
+
+
 def home_for(user: User) -> dict[str, Any]:
     """Everything on a signed-in person's home page."""
     memberships = list(

@@ -5,7 +5,6 @@ from groups import views
 urlpatterns = [
     path("", views.group_list, name="group-list"),
     path("new/", views.group_create, name="group-create"),
-    path("<slug:group_slug>/", views.group_detail, name="group-detail"),
     path("<slug:group_slug>/rules/", views.group_rules, name="group-rules"),
     path("<slug:group_slug>/join/", views.group_join, name="group-join"),
     path(
@@ -35,11 +34,6 @@ urlpatterns = [
     ),
     path("<slug:group_slug>/subgroups/", views.group_subgroups, name="group-subgroups"),
     path("<slug:group_slug>/subgroups/new/", views.subgroup_create, name="subgroup-create"),
-    path(
-        "<slug:group_slug>/subgroups/<slug:subgroup_slug>/",
-        views.subgroup_detail,
-        name="subgroup-detail",
-    ),
     path(
         "<slug:group_slug>/subgroups/<slug:subgroup_slug>/join/",
         views.subgroup_join,

@@ -30,7 +30,6 @@ from groups.forms import (
     SubGroupForm,
 )
 from groups.models import Group, Invite, MembershipStatus, Role, SubGroupMembershipStatus
-from sammen import csrf, pagecache
 from sammen.ratelimit import RateLimited, rate_limit
 
 MEMBERS_PER_PAGE = 30
@@ -42,43 +41,13 @@ def _error(request: HttpRequest, exc: ValidationError) -> None:
 
 
 def group_page_context(request: HttpRequest, group: Any, **extra: Any) -> dict[str, Any]:
-    """What every page with the group header needs (its tabs and badges); the
-    moderation and scheduler pages use it too."""
-    can = perms.group_capabilities(request.user, group)
-    context: dict[str, Any] = {"group": group, "can": can}
-    if can["can_manage_members"]:
-        # The badge on the "Anmodninger" tab, on every page an administrator sees.
-        context["pending_count"] = selectors.group_pending_requests(group=group).count()
-    # moderation builds on groups: import at call time.
-    from moderation import permissions as mod_perms
-    from moderation import selectors as mod_selectors
-
-    context["mod"] = mod_perms.moderation_capabilities(request.user, group)
-    if context["mod"]["view_queue"]:
-        # The badge on the "Moderation" tab; concern for a member stands out.
-        context["queue_counts"] = mod_selectors.queue_counts(group)
-    context.update(extra)
-    return context
+    """What the groups app's own pages need besides their content: the group
+    and what the viewer may do in it. (The header's tabs and badges come from
+    the `group_header` template tag of the pages app.)"""
+    return {"group": group, "can": perms.group_capabilities(request.user, group), **extra}
 
 
 # --- home and discovery ---------------------------------------------------------
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        groups = selectors.discoverable_groups()[:12]
-        return render(request, "groups/landing.html", {"groups": groups})
-    context = selectors.home_for(request.user)
-    context["can_create_group"] = perms.can_create_group(request.user)
-    from moderation import selectors as mod_selectors  # moderation builds on groups
-
-    # What moderators decided about the person's posts, and the queues they work.
-    context["notices"] = mod_selectors.notices_for(request.user)
-    active = list(context.get("active") or [])
-    counts = mod_selectors.open_counts_for(active)
-    for m in active:
-        m.queue_counts = counts.get(m.group_id)
-    return render(request, "groups/home.html", context)
 
 
 def group_list(request: HttpRequest) -> HttpResponse:
@@ -126,89 +95,6 @@ def group_create(request: HttpRequest) -> HttpResponse:
 
 
 # --- a group --------------------------------------------------------------------
-
-
-def group_detail(request: HttpRequest, group_slug: str) -> HttpResponse:
-    group = selectors.group_get_for_face(viewer=request.user, group_slug=group_slug)
-    if not perms.can_view_content(request.user, group):
-        return render(
-            request,
-            "groups/group_public.html",
-            group_page_context(
-                request,
-                group,
-                member_count=selectors.active_member_count(group),
-                admin_names=selectors.group_admin_names(group),
-                membership=perms.membership_for(request.user, group),
-            ),
-        )
-    return render_place(request, group, None)
-
-
-def render_place(
-    request: HttpRequest,
-    group: Any,
-    subgroup: Any,
-    *,
-    post_form: Any = None,
-    status: int = 200,
-) -> HttpResponse:
-    """The member's view of a group or sub-group: its feed, with what is
-    around it. The posts app renders through this when a post form fails."""
-    # posts builds on groups, not the reverse: import at call time.
-    from posts.views import feed_context
-
-    if subgroup is not None and not perms.can_view_subgroup_members(request.user, subgroup):
-        return _subgroup_face(request, subgroup)
-    page_key = _place_page_key(request, group, subgroup) if post_form is None else None
-    cached = pagecache.get(request, page_key)
-    if cached is not None:
-        return cached
-    feed = feed_context(request, group, subgroup)
-    if post_form is not None:
-        feed["post_form"] = post_form
-    if subgroup is None:
-        context = group_page_context(
-            request,
-            group,
-            **selectors.group_side_panel(viewer=request.user, group=group),
-            **feed,
-        )
-        response = render(request, "groups/group_detail.html", context, status=status)
-    else:
-        response = render(
-            request,
-            "groups/subgroup_detail.html",
-            _subgroup_details(request, subgroup, **feed),
-            status=status,
-        )
-    return pagecache.store(request, page_key, csrf.fill(request, response))
-
-
-def _place_page_key(request: HttpRequest, group: Any, subgroup: Any) -> str | None:
-    """The key of the reader's whole group or sub-group page (sammen.pagecache),
-    or None when it is rendered every time.
-
-    The feed's key (posts.fragments.feed_key) holds the group's last event and
-    generation and the reader's role, pause and sub-group membership; every
-    other part of these pages (header, tabs, side panel, sub-group members and
-    requests) comes from the group, its memberships and sub-groups, which renew
-    the generation (groups.receivers), and from the capabilities added here.
-    Moderators' pages are not cached: their tab counts the moderation queue,
-    which changes without touching the group."""
-    from moderation import permissions as mod_perms
-    from posts.views import feed_page_key
-
-    mod = mod_perms.moderation_capabilities(request.user, group)
-    if mod["view_queue"]:
-        return None
-    capabilities = [
-        sorted(perms.group_capabilities(request.user, group).items()),
-        sorted(mod.items()),
-    ]
-    if subgroup is not None:
-        capabilities.append(sorted(perms.subgroup_capabilities(request.user, subgroup).items()))
-    return pagecache.key_for(request, feed_page_key(request, group, subgroup), capabilities)
 
 
 @login_required
@@ -606,37 +492,6 @@ def _subgroup_context(request: HttpRequest, sub: Any, **extra: Any) -> dict[str,
         sub_can=perms.subgroup_capabilities(request.user, sub),
         **extra,
     )
-
-
-def _subgroup_details(request: HttpRequest, sub: Any, **extra: Any) -> dict[str, Any]:
-    active_count = selectors.subgroup_active_count(sub)
-    my = perms.subgroup_membership_for(request.user, sub)
-    can_see_members = perms.can_view_subgroup_members(request.user, sub)
-    can_manage = perms.can_manage_subgroup(request.user, sub)
-    return _subgroup_context(
-        request,
-        sub,
-        active_count=active_count,
-        is_full=sub.member_cap is not None and active_count >= sub.member_cap,
-        my_membership=my,
-        is_pending=my is not None and my.status == SubGroupMembershipStatus.PENDING,
-        members=selectors.subgroup_members(subgroup=sub) if can_see_members else [],
-        pending=selectors.subgroup_pending(subgroup=sub) if can_manage else [],
-        **extra,
-    )
-
-
-def _subgroup_face(request: HttpRequest, sub: Any) -> HttpResponse:
-    """What a group member who is not in the sub-group sees: what it is and
-    how to join; never its members or posts."""
-    return render(request, "groups/subgroup_detail.html", _subgroup_details(request, sub))
-
-
-@login_required
-def subgroup_detail(request: HttpRequest, group_slug: str, subgroup_slug: str) -> HttpResponse:
-    group = selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
-    sub = selectors.subgroup_get(viewer=request.user, group=group, subgroup_slug=subgroup_slug)
-    return render_place(request, group, sub)
 
 
 @login_required

@@ -38,10 +38,13 @@ def _form_errors(request: HttpRequest, form: Any) -> None:
 
 
 def _context(request: HttpRequest, group: Any, **extra: Any) -> dict[str, Any]:
-    """What the group header needs (as the groups app's pages have it)."""
-    from groups.views import group_page_context  # the header lives in groups
-
-    return group_page_context(request, group, **extra)
+    """The group (its header is the pages app's `group_header` tag) and what
+    the viewer may do in its moderation."""
+    return {
+        "group": group,
+        "mod": perms.moderation_capabilities(request.user, group),
+        **extra,
+    }
 
 
 def _queue_url(group: Any) -> str:

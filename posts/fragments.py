@@ -31,7 +31,12 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from groups import permissions as group_perms
 from groups.selectors import group_generation
+from posts import permissions as perms
+from posts import selectors
+from posts.forms import PostForm
+from posts.models import ReactionKind, Theme
 from sammen import csrf
 
 # Cards and pages are one per reader situation and page: they live a few
@@ -71,11 +76,11 @@ def render_cards(
     if prepare is None:
         states = {p.pk: _viewer_state(p) for p in posts}
     else:
-        from posts.selectors import card_states
-
         states = {
             pk: hashlib.blake2b(repr(state).encode(), digest_size=12).hexdigest()
-            for pk, state in card_states(viewer=request.user, group=group, posts=posts).items()
+            for pk, state in selectors.card_states(
+                viewer=request.user, group=group, posts=posts
+            ).items()
         }
     kind = "p" if prepare is None else "b"
     # The group's generation: a member's new name or picture (groups.receivers) shows at once.
@@ -112,10 +117,6 @@ def feed_key(
 ) -> tuple[str, int]:
     """The cache key of the reader's page of a feed, and the group's last event
     id it is built on (read first: whatever is read after is at least this new)."""
-    from groups import permissions as group_perms
-    from posts import permissions as perms
-    from posts import selectors
-
     event_id = selectors.last_event_id(group)
     user = request.user
     situation: tuple[Any, ...] = (
@@ -163,8 +164,6 @@ def feed_section(
     csrf.PLACEHOLDER, and the group's last event id the page shows.
 
     The caller has checked that the reader may read the place."""
-    from posts import selectors
-
     key, event_id = feed_key(request, group=group, subgroup=subgroup, theme=theme, cursor=cursor)
     user = request.user
     stored = cache.get(key)
@@ -201,8 +200,6 @@ def feed_section(
 def composer(request: HttpRequest, *, group: Any, subgroup: Any, can_pin: bool) -> str:
     """The empty "Skriv et opslag" form (the same for everyone who may post
     there), with csrf.PLACEHOLDER."""
-    from posts.forms import PostForm
-
     key = (
         f"composer:{group.pk}:{group.created_at.timestamp()}:{getattr(subgroup, 'pk', 0)}"
         f":{int(can_pin)}:{translation.get_language()}"
@@ -221,3 +218,64 @@ def composer(request: HttpRequest, *, group: Any, subgroup: Any, can_pin: bool) 
         )
         cache.set(key, html, CARD_TTL)
     return mark_safe(html)  # noqa: S308 - our own rendered template
+
+
+# --- what the pages of a group and a sub-group need of the feed ------------------
+
+
+def feed_params(request: HttpRequest) -> tuple[str, str | None]:
+    """The theme filter (unknown ones ignored) and the cursor of a feed page."""
+    theme = request.GET.get("tema", "")
+    return (theme if theme in Theme.values else ""), request.GET.get("før")
+
+
+def feed_page_key(request: HttpRequest, group: Any, subgroup: Any = None) -> str:
+    """What identifies the feed a reader would see now (feed_key), for the
+    cache of whole pages (pages.views)."""
+    perms.require_read_place(request.user, group, subgroup)
+    theme, cursor = feed_params(request)
+    key, _event_id = feed_key(request, group=group, subgroup=subgroup, theme=theme, cursor=cursor)
+    return key
+
+
+def feed_context(request: HttpRequest, group: Any, subgroup: Any = None) -> dict[str, Any]:
+    """What the group and sub-group pages (pages.views) need to show a feed."""
+    theme, cursor = feed_params(request)
+    perms.require_read_place(request.user, group, subgroup)
+
+    def prepare(posts: list[Any]) -> None:
+        selectors.attach(request.user, posts)
+
+    feed_html, event_id = feed_section(
+        request,
+        group=group,
+        subgroup=subgroup,
+        theme=theme,
+        cursor=cursor,
+        prepare=prepare,
+    )
+    can_write = perms.can_write_place(request.user, group, subgroup)
+    return {
+        "feed_html": feed_html,
+        "last_event_id": event_id,
+        "theme": theme,
+        "themes": Theme.choices,
+        "reaction_kinds": ReactionKind.choices,
+        # A form sent back with errors replaces this (pages.views.render_place).
+        "post_form": None,
+        "composer_html": composer(
+            request,
+            group=group,
+            subgroup=subgroup,
+            can_pin=perms.can_pin(request.user, group) and subgroup is None,
+        )
+        if can_write
+        else None,
+        "muted_until": perms.muted_until(request.user, group),
+        "socket_path": (
+            f"/ws/groups/{group.slug}/subgroups/{subgroup.slug}/"
+            if subgroup is not None
+            else f"/ws/groups/{group.slug}/"
+        )
+        + (f"?tema={theme}" if theme else ""),
+    }

@@ -3,12 +3,6 @@ from django.urls import path
 from posts import views
 
 urlpatterns = [
-    path("<slug:group_slug>/posts/new/", views.post_create, name="post-create"),
-    path(
-        "<slug:group_slug>/subgroups/<slug:subgroup_slug>/posts/new/",
-        views.post_create,
-        name="subgroup-post-create",
-    ),
     path("<slug:group_slug>/posts/<int:post_id>/", views.post_detail, name="post-detail"),
     path("<slug:group_slug>/posts/<int:post_id>/edit/", views.post_edit, name="post-edit"),
     path("<slug:group_slug>/posts/<int:post_id>/delete/", views.post_delete, name="post-delete"),

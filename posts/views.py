@@ -18,8 +18,8 @@ from groups import permissions as group_perms
 from groups import selectors as group_selectors
 from posts import fragments, selectors, services
 from posts import permissions as perms
-from posts.forms import CommentForm, PostEditForm, PostForm
-from posts.models import Comment, PostImage, ReactionKind, Theme
+from posts.forms import CommentForm, PostEditForm
+from posts.models import Comment, PostImage, ReactionKind
 from sammen import csrf
 from sammen.http import private_file
 from sammen.ratelimit import RateLimited, rate_limit
@@ -34,119 +34,8 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
-def _place(request: HttpRequest, group_slug: str, subgroup_slug: str | None) -> tuple[Any, Any]:
-    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
-    subgroup = None
-    if subgroup_slug is not None:
-        subgroup = group_selectors.subgroup_get(
-            viewer=request.user, group=group, subgroup_slug=subgroup_slug
-        )
-    perms.require_read_place(request.user, group, subgroup)
-    return group, subgroup
-
-
-def feed_params(request: HttpRequest) -> tuple[str, str | None]:
-    """The theme filter (unknown ones ignored) and the cursor of a feed page."""
-    theme = request.GET.get("tema", "")
-    return (theme if theme in Theme.values else ""), request.GET.get("før")
-
-
-def feed_page_key(request: HttpRequest, group: Any, subgroup: Any = None) -> str:
-    """What identifies the feed a reader would see now (fragments.feed_key),
-    for the groups app's cache of whole pages."""
-    perms.require_read_place(request.user, group, subgroup)
-    theme, cursor = feed_params(request)
-    key, _event_id = fragments.feed_key(
-        request, group=group, subgroup=subgroup, theme=theme, cursor=cursor
-    )
-    return key
-
-
-def feed_context(request: HttpRequest, group: Any, subgroup: Any = None) -> dict[str, Any]:
-    """What the group and sub-group pages need to show a feed (used by the
-    groups app's views, which own those pages)."""
-    theme, cursor = feed_params(request)
-    perms.require_read_place(request.user, group, subgroup)
-
-    def prepare(posts: list[Any]) -> None:
-        selectors.attach(request.user, posts)
-
-    feed_html, event_id = fragments.feed_section(
-        request,
-        group=group,
-        subgroup=subgroup,
-        theme=theme,
-        cursor=cursor,
-        prepare=prepare,
-    )
-    can_write = perms.can_write_place(request.user, group, subgroup)
-    return {
-        "feed_html": feed_html,
-        "last_event_id": event_id,
-        "theme": theme,
-        "themes": Theme.choices,
-        "reaction_kinds": ReactionKind.choices,
-        # A form sent back with errors replaces this (groups.views.render_place).
-        "post_form": None,
-        "composer_html": fragments.composer(
-            request,
-            group=group,
-            subgroup=subgroup,
-            can_pin=perms.can_pin(request.user, group) and subgroup is None,
-        )
-        if can_write
-        else None,
-        "muted_until": perms.muted_until(request.user, group),
-        "socket_path": (
-            f"/ws/groups/{group.slug}/subgroups/{subgroup.slug}/"
-            if subgroup is not None
-            else f"/ws/groups/{group.slug}/"
-        )
-        + (f"?tema={theme}" if theme else ""),
-    }
-
-
 def _redirect_place(group: Any, subgroup: Any) -> HttpResponse:
     return redirect(subgroup if subgroup is not None else group)
-
-
-@login_required
-@require_POST
-def post_create(
-    request: HttpRequest, group_slug: str, subgroup_slug: str | None = None
-) -> HttpResponse:
-    group, subgroup = _place(request, group_slug, subgroup_slug)
-    form = PostForm(
-        request.POST,
-        request.FILES,
-        can_pin=perms.can_pin(request.user, group) and subgroup is None,
-    )
-    status = 400
-    if form.is_valid():
-        photos = form.photo_uploads()
-        try:
-            rate_limit(request, "post")
-            if photos:
-                rate_limit(request, "upload", count=len(photos))
-            services.post_create(
-                actor=request.user,  # type: ignore[arg-type]
-                group=group,
-                subgroup=subgroup,
-                body=form.cleaned_data["body"],
-                theme=form.cleaned_data.get("theme") or "",
-                photos=photos,
-                pinned=bool(form.cleaned_data.get("pinned")),
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-            status = 429 if isinstance(exc, RateLimited) else 400
-        else:
-            messages.success(request, _("Dit opslag er delt."))
-            return _redirect_place(group, subgroup)
-    # Show the form again with its errors and the text the person wrote.
-    from groups.views import render_place  # the page lives in groups
-
-    return render_place(request, group, subgroup, post_form=form, status=status)
 
 
 @login_required

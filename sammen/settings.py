@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "posts",
     "scheduler",
     "moderation",
+    "pages",
 ]
 
 MIDDLEWARE = [

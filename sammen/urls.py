@@ -8,14 +8,16 @@ from django.urls import include, path, re_path
 
 from groups import views as group_views
 from moderation import views as moderation_views
+from pages import views as page_views
 from sammen.views import healthz, public_media
 
 urlpatterns = [
-    path("", group_views.home, name="home"),
+    path("", page_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
     path("groups/", include("groups.urls")),
+    path("groups/", include("pages.urls")),
     path("groups/", include("posts.urls")),
     path("groups/", include("scheduler.urls")),
     path("groups/", include("moderation.urls")),

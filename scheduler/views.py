@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from groups.models import Group
+from posts import permissions as post_perms
 from posts.models import Post
 from posts.rendering import render_markdown
 from sammen.dates import format_for
@@ -65,9 +66,9 @@ def _scheduled(request: HttpRequest, group_slug: str, scheduled_id: int) -> tupl
 
 
 def _context(request: HttpRequest, group: Group, **extra: Any) -> dict[str, Any]:
-    from groups.views import group_page_context  # the header lives in groups
-
-    return group_page_context(request, group, **extra)
+    """The group (its header is the pages app's `group_header` tag) and
+    whether the viewer may pin what they plan."""
+    return {"group": group, "can_pin": post_perms.can_pin(request.user, group), **extra}
 
 
 def _week_url(group: Group, monday: dt.date) -> str:

@@ -1,4 +1,4 @@
-"""Whole group pages cached per reader (sammen.pagecache, groups.views.render_place).
+"""Whole group pages cached per reader (sammen.pagecache, pages.views.render_place).
 
 A member's page is served from the cache while nothing on it has changed, and
 compressed as the GZip middleware would send it. What a cached page must never
