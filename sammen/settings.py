@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "scheduler",
     "moderation",
     "pages",
+    "demo",
 ]
 
 MIDDLEWARE = [

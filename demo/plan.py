@@ -1,4 +1,4 @@
-"""The demo group's weekly plan (called by seed_demo): recurring slots for each
+"""The demo group's weekly plan (seed_demo's third part): recurring slots for each
 ABC theme, this week's and next week's posts planned into them, one draft, and
 last week's staff posts shown as published from the plan."""
 
