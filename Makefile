@@ -55,6 +55,7 @@ test: $(VENV)/.installed-test debian-packages compilemessages
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy accounts groups posts moderation sammen scheduler pages demo
 	$(PY) tools/check_translations.py
 

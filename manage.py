@@ -5,7 +5,8 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sammen.settings")
-    from django.core.management import execute_from_command_line
+    # After DJANGO_SETTINGS_MODULE is set, as Django's own manage.py does.
+    from django.core.management import execute_from_command_line  # noqa: PLC0415
 
     execute_from_command_line(sys.argv)
 

@@ -399,17 +399,17 @@ def profile(args: argparse.Namespace) -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from scheduler import services
+    from scheduler import publishing
 
     group, author = make_place("Profil gruppe")
     plan_rows(group, author, args.profile, timezone.now() - timedelta(seconds=1))
-    services.publish_due(limit=5)  # warm up imports and caches
+    publishing.publish_due(limit=5)  # warm up imports and caches
     prof = cProfile.Profile()
     n = args.profile - 5
     with CaptureQueriesContext(connection) as queries:
         t0 = time.perf_counter()
         prof.enable()
-        handled = services.publish_due()
+        handled = publishing.publish_due()
         prof.disable()
         wall = time.perf_counter() - t0
     s = io.StringIO()

@@ -66,6 +66,15 @@ def forget_memberships(user: Any) -> None:
     user.__dict__.pop(_SUB_CACHE_ATTR, None)
 
 
+# The role sets the rules are made of, each named once.
+# Administrators and staff: found sub-groups, pin, plan the week's posts.
+ADMIN_OR_STAFF = frozenset({Role.ADMIN, Role.STAFF})
+# Administrators and moderators: work the moderation queue, discipline members.
+ADMIN_OR_MODERATOR = frozenset({Role.ADMIN, Role.MODERATOR})
+# The group's team: everyone who answers members (concerns reach all of them).
+TEAM = frozenset({Role.ADMIN, Role.MODERATOR, Role.STAFF})
+
+
 def role_in(user: Any, group: Group) -> str | None:
     m = membership_for(user, group)
     return m.role if m is not None and m.status == MembershipStatus.ACTIVE else None
@@ -77,6 +86,18 @@ def is_member(user: Any, group: Group) -> bool:
 
 def is_admin(user: Any, group: Group) -> bool:
     return role_in(user, group) == Role.ADMIN
+
+
+def is_admin_or_staff(user: Any, group: Group) -> bool:
+    return role_in(user, group) in ADMIN_OR_STAFF
+
+
+def is_admin_or_moderator(user: Any, group: Group) -> bool:
+    return role_in(user, group) in ADMIN_OR_MODERATOR
+
+
+def is_team(user: Any, group: Group) -> bool:
+    return role_in(user, group) in TEAM
 
 
 def is_banned(user: Any, group: Group) -> bool:
@@ -176,7 +197,7 @@ def is_subgroup_member(user: Any, subgroup: SubGroup) -> bool:
 
 
 def can_create_subgroup(user: Any, group: Group) -> bool:
-    return role_in(user, group) in (Role.ADMIN, Role.STAFF)
+    return is_admin_or_staff(user, group)
 
 
 def can_view_subgroup(user: Any, subgroup: SubGroup) -> bool:

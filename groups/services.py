@@ -10,6 +10,7 @@ real-time events go out only after commit.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -98,10 +99,33 @@ def _audit(
     )
 
 
+def mail_team_after_commit(
+    *,
+    group: Group,
+    roles: Iterable[str],
+    subject: Any,
+    subject_params: dict[str, Any],
+    template: str,
+    context: dict[str, Any],
+    also: Iterable[User] = (),
+) -> None:
+    """E-mail the group's active members with one of `roles` (and the people in
+    `also`), each once, after the caller's transaction commits."""
+    recipients = {user.pk: user for user in also}
+    for m in (
+        Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE, role__in=roles)
+        .exclude(user__email="")
+        .select_related("user")
+    ):
+        recipients[m.user_id] = m.user
+    for user in recipients.values():
+        _mail_after_commit(user, subject, subject_params, template, context)
+
+
 def _require_discipliner(actor: User, group: Group) -> None:
     """Administrators, and moderators acting from the moderation queue."""
     perms.require_member(actor, group)
-    if perms.role_in(actor, group) not in (Role.ADMIN, Role.MODERATOR):
+    if not perms.is_admin_or_moderator(actor, group):
         raise PermissionDenied
 
 

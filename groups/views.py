@@ -30,14 +30,10 @@ from groups.forms import (
     SubGroupForm,
 )
 from groups.models import Group, Invite, MembershipStatus, Role, SubGroupMembershipStatus
+from sammen.http import messages_from_error
 from sammen.ratelimit import RateLimited, rate_limit
 
 MEMBERS_PER_PAGE = 30
-
-
-def _error(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def group_page_context(request: HttpRequest, group: Any, **extra: Any) -> dict[str, Any]:
@@ -168,7 +164,7 @@ def group_cancel_request(request: HttpRequest, group_slug: str) -> HttpResponse:
     try:
         services.membership_cancel_request(actor=request.user, group=group)  # type: ignore[arg-type]
     except ValidationError as exc:
-        _error(request, exc)
+        messages_from_error(request, exc)
     else:
         messages.success(request, _("Din anmodning er trukket tilbage."))
     return redirect("home")
@@ -182,7 +178,7 @@ def group_leave(request: HttpRequest, group_slug: str) -> HttpResponse:
         try:
             services.membership_leave(actor=request.user, group=group)  # type: ignore[arg-type]
         except ValidationError as exc:
-            _error(request, exc)
+            messages_from_error(request, exc)
             return redirect(group)
         messages.success(request, _("Du har forladt %(group)s.") % {"group": group.name})
         return redirect("home")
@@ -231,7 +227,7 @@ def member_role(request: HttpRequest, group_slug: str, user_id: int) -> HttpResp
                 role=form.cleaned_data["role"],
             )
         except ValidationError as exc:
-            _error(request, exc)
+            messages_from_error(request, exc)
         else:
             messages.success(
                 request,
@@ -250,7 +246,7 @@ def member_remove(request: HttpRequest, group_slug: str, user_id: int) -> HttpRe
         try:
             services.membership_remove(actor=request.user, group=group, user_id=user_id)  # type: ignore[arg-type]
         except ValidationError as exc:
-            _error(request, exc)
+            messages_from_error(request, exc)
         else:
             messages.success(
                 request, _("%(name)s er fjernet fra gruppen.") % {"name": target.display_name}
@@ -276,7 +272,7 @@ def member_ban(request: HttpRequest, group_slug: str, user_id: int) -> HttpRespo
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _error(request, exc)
+            messages_from_error(request, exc)
         else:
             messages.success(
                 request, _("%(name)s er udelukket fra gruppen.") % {"name": target.display_name}
@@ -297,7 +293,7 @@ def member_unban(request: HttpRequest, group_slug: str, user_id: int) -> HttpRes
     try:
         services.membership_unban(actor=request.user, group=group, user_id=user_id)  # type: ignore[arg-type]
     except ValidationError as exc:
-        _error(request, exc)
+        messages_from_error(request, exc)
     else:
         messages.success(request, _("Udelukkelsen er ophævet."))
     return redirect("group-banned", group_slug=group.slug)
@@ -346,7 +342,7 @@ def request_decide(request: HttpRequest, group_slug: str, membership_id: int) ->
             message=form.cleaned_data["message"],
         )
     except ValidationError as exc:
-        _error(request, exc)
+        messages_from_error(request, exc)
     else:
         text = (
             _("%(name)s er nu medlem af gruppen.")
@@ -422,7 +418,7 @@ def invite_revoke(request: HttpRequest, group_slug: str, invite_id: int) -> Http
     try:
         services.invite_revoke(actor=request.user, group=group, invite_id=invite_id)  # type: ignore[arg-type]
     except ValidationError as exc:
-        _error(request, exc)
+        messages_from_error(request, exc)
     else:
         messages.success(request, _("Linket er slået fra. Det kan ikke længere bruges."))
     return redirect("group-invites", group_slug=group.slug)
@@ -439,7 +435,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.invite_accept(actor=request.user, token=invite.token)
         except ValidationError as exc:
-            _error(request, exc)
+            messages_from_error(request, exc)
         else:
             messages.success(request, _("Velkommen i %(group)s!") % {"group": group.name})
             return redirect(group)
@@ -503,7 +499,7 @@ def subgroup_join(request: HttpRequest, group_slug: str, subgroup_slug: str) -> 
         rate_limit(request, "join")
         sm = services.subgroup_join(actor=request.user, subgroup=sub)  # type: ignore[arg-type]
     except ValidationError as exc:
-        _error(request, exc)
+        messages_from_error(request, exc)
     else:
         if sm.status == SubGroupMembershipStatus.ACTIVE:
             messages.success(request, _("Velkommen i %(name)s!") % {"name": sub.name})
@@ -522,7 +518,7 @@ def subgroup_leave(request: HttpRequest, group_slug: str, subgroup_slug: str) ->
     try:
         services.subgroup_leave(actor=request.user, subgroup=sub)  # type: ignore[arg-type]
     except ValidationError as exc:
-        _error(request, exc)
+        messages_from_error(request, exc)
     else:
         messages.success(request, _("Du er ikke længere med i %(name)s.") % {"name": sub.name})
     return redirect(sub)
@@ -576,7 +572,7 @@ def subgroup_request_approve(
             membership_id=membership_id,
         )
     except ValidationError as exc:
-        _error(request, exc)
+        messages_from_error(request, exc)
     else:
         messages.success(
             request, _("%(name)s er nu med i undergruppen.") % {"name": sm.user.display_name}
@@ -599,7 +595,7 @@ def subgroup_member_remove(
             membership_id=membership_id,
         )
     except ValidationError as exc:
-        _error(request, exc)
+        messages_from_error(request, exc)
     else:
         messages.success(request, _("Personen er ikke længere med i undergruppen."))
     return redirect(sub)

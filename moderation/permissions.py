@@ -13,20 +13,20 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from groups import permissions as group_perms
-from groups.models import Group, Membership, Role
+from groups.models import Group, Membership
 from posts import permissions as post_perms
 from posts.models import Comment, ContentState, Post
 
 
 def can_moderate(user: Any, group: Group) -> bool:
     """Work the review queue and decide: the group's moderators and administrators."""
-    return group_perms.role_in(user, group) in (Role.ADMIN, Role.MODERATOR)
+    return group_perms.is_admin_or_moderator(user, group)
 
 
 def can_see_concerns(user: Any, group: Group) -> bool:
     """Concern-for-a-member flags also reach staff, who answer members: they
     see those items (read only) and get the e-mail."""
-    return group_perms.role_in(user, group) in (Role.ADMIN, Role.MODERATOR, Role.STAFF)
+    return group_perms.is_team(user, group)
 
 
 def can_view_queue(user: Any, group: Group) -> bool:

@@ -11,6 +11,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from groups import permissions as group_perms
 from groups.models import Group, Membership, Role
 from moderation import permissions as perms
 from moderation.models import (
@@ -27,7 +28,7 @@ QUEUE_PAGE_SIZE = 20
 LOG_PAGE_SIZE = 50
 HISTORY_ENTRIES = 5
 HELD = "held"
-QUEUE_ROLES = (Role.ADMIN, Role.MODERATOR, Role.STAFF)
+QUEUE_ROLES = group_perms.TEAM
 
 
 def settings_for(group: Group) -> ModerationSettings:

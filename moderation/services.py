@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from groups import permissions as group_perms
 from groups import services as group_services
-from groups.models import Group, Membership, MembershipStatus, Role
+from groups.models import Group, Membership, MembershipStatus
 from moderation import audit, selectors
 from moderation import permissions as perms
 from moderation.models import (
@@ -49,7 +49,7 @@ from posts import services as post_services
 from posts.models import Comment, ContentState, Post
 from sammen.dates import format_for
 from sammen.events import moderation_channel_name, publish
-from sammen.mail import absolute_url, mail_after_commit
+from sammen.mail import absolute_url
 
 FLAGS_PER_HOUR = getattr(settings, "MODERATION_FLAGS_PER_HOUR", 20)
 
@@ -117,22 +117,14 @@ def _mail_concern_after_commit(group: Group) -> None:
     mail says only that there is a concern and where to look: what a fragile
     member wrote stays inside the group."""
     url = absolute_url(reverse("moderation-queue", kwargs={"group_slug": group.slug}))
-    for m in (
-        Membership.objects.filter(
-            group=group,
-            status=MembershipStatus.ACTIVE,
-            role__in=[Role.ADMIN, Role.MODERATOR, Role.STAFF],
-        )
-        .exclude(user__email="")
-        .select_related("user")
-    ):
-        mail_after_commit(
-            m.user,
-            CONCERN_SUBJECT,
-            {"group": group.name},
-            "moderation/email/concern.txt",
-            {"group": group, "url": url + "?grund=concern"},
-        )
+    group_services.mail_team_after_commit(
+        group=group,
+        roles=group_perms.TEAM,
+        subject=CONCERN_SUBJECT,
+        subject_params={"group": group.name},
+        template="moderation/email/concern.txt",
+        context={"group": group, "url": url + "?grund=concern"},
+    )
 
 
 def _locked_item(post: Post, comment: Comment | None) -> tuple[Post, Comment | None]:
@@ -315,6 +307,26 @@ def case_decide(
     another moderator a moment ago) is refused with who and when."""
     group_perms.forget_memberships(actor)
     perms.require_moderate(actor, group)
+    reason = _decision_validate(decision, author_action, mute_days, reason)
+    with transaction.atomic():
+        case = _case_lock_open(group, case_id)
+        _decision_apply(
+            actor=actor,
+            group=group,
+            case=case,
+            decision=Decision(decision),
+            author_action=author_action,
+            mute_days=mute_days,
+            reason=reason,
+        )
+        _changed(group.pk)
+    return case
+
+
+def _decision_validate(
+    decision: str, author_action: str, mute_days: int | None, reason: str
+) -> str:
+    """Refuse a decision that is not one of the choices; the cleaned reason."""
     if decision not in Decision.values:
         raise ValidationError(_("Vælg, hvad der skal ske med indlægget."))
     if author_action not in AuthorAction.values:
@@ -325,96 +337,109 @@ def case_decide(
         raise ValidationError(
             _("En pause kan vare fra 1 til %(max)d dage.") % {"max": MAX_MUTE_DAYS}
         )
-    reason = _clean_reason(reason)
-    with transaction.atomic():
-        # Lock in the order flags do (post, then case): no deadlock between a
-        # flag arriving and a decision being taken.
-        post_id = (
-            Case.objects.filter(pk=case_id, group=group).values_list("post_id", flat=True).first()
+    return _clean_reason(reason)
+
+
+def _case_lock_open(group: Group, case_id: int) -> Case:
+    """The case, locked, if it is in this group's queue and still open."""
+    # Lock in the order flags do (post, then case): no deadlock between a
+    # flag arriving and a decision being taken.
+    post_id = Case.objects.filter(pk=case_id, group=group).values_list("post_id", flat=True).first()
+    if post_id is not None:
+        Post.objects.select_for_update().filter(pk=post_id).first()
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("post", "post__group", "comment", "resolved_by")
+        .filter(pk=case_id, group=group)
+        .first()
+    )
+    if case is None:
+        raise ValidationError(_("Sagen findes ikke i denne gruppes kø."))
+    if case.state != CaseState.OPEN:
+        by = case.resolved_by.display_name if case.resolved_by else _("en anden moderator")
+        raise ValidationError(
+            _("%(name)s har allerede afgjort sagen (%(when)s). Der er ikke gjort mere.")
+            % {
+                "name": by,
+                "when": formats.date_format(
+                    timezone.localtime(case.resolved_at), format_for("datetime")
+                ),
+            }
         )
-        if post_id is not None:
-            Post.objects.select_for_update().filter(pk=post_id).first()
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("post", "post__group", "comment", "resolved_by")
-            .filter(pk=case_id, group=group)
-            .first()
-        )
-        if case is None:
-            raise ValidationError(_("Sagen findes ikke i denne gruppes kø."))
-        if case.state != CaseState.OPEN:
-            by = case.resolved_by.display_name if case.resolved_by else _("en anden moderator")
-            raise ValidationError(
-                _("%(name)s har allerede afgjort sagen (%(when)s). Der er ikke gjort mere.")
-                % {
-                    "name": by,
-                    "when": formats.date_format(
-                        timezone.localtime(case.resolved_at), format_for("datetime")
-                    ),
-                }
-            )
-        post, comment = case.post, case.comment
-        if comment is not None:
-            comment.post = post
-        item: Any = comment if comment is not None else post
-        was_state = item.state
-        if was_state == ContentState.REMOVED or post.state == ContentState.REMOVED:
-            if decision != Decision.REMOVE:
-                raise ValidationError(
-                    _("Indlægget er allerede slettet. Vælg 'Fjern' for at lukke sagen.")
-                )
-        else:
-            _set_state(post, comment, _DECISION_STATE[Decision(decision)], actor=actor)
-        comment_ref = comment.pk if comment is not None else None
-        audit.record(
-            group=group,
-            actor=actor,
-            action=_DECISION_AUDIT[Decision(decision)],
-            target_user_id=case.author_id,
-            post_ref=post.pk,
-            comment_ref=comment_ref,
-            case=case,
-            reason=reason,
-            detail=_("%(n)d anmeldelser") % {"n": case.flag_count} if case.flag_count else "",
-        )
-        # The author hears about every decision that changed what others see of
-        # their item, or that they were told about (hidden, held).
-        if decision != Decision.APPROVE or was_state != ContentState.VISIBLE:
-            _notify(
-                user_id=case.author_id,
-                group=group,
-                action=_DECISION_AUDIT[Decision(decision)],
-                post=post,
-                comment=comment,
-                reason=reason,
-            )
-        if author_action:
-            _act_on_author(
-                actor=actor,
-                group=group,
-                case=case,
-                action=author_action,
-                mute_days=mute_days,
-                reason=reason,
-            )
-        case.state = CaseState.RESOLVED
-        case.resolved_by = actor
-        case.resolved_at = timezone.now()
-        case.decision = decision
-        case.author_action = author_action
-        case.resolution_reason = reason
-        case.save(
-            update_fields=[
-                "state",
-                "resolved_by",
-                "resolved_at",
-                "decision",
-                "author_action",
-                "resolution_reason",
-            ]
-        )
-        _changed(group.pk)
+    if case.comment is not None:
+        case.comment.post = case.post
     return case
+
+
+def _decision_apply(
+    *,
+    actor: User,
+    group: Group,
+    case: Case,
+    decision: Decision,
+    author_action: str,
+    mute_days: int | None,
+    reason: str,
+) -> None:
+    """Inside the caller's transaction, with the case locked: set the item's
+    state, log it, tell the author, act on the author, close the case."""
+    post, comment = case.post, case.comment
+    item: Any = comment if comment is not None else post
+    was_state = item.state
+    if was_state == ContentState.REMOVED or post.state == ContentState.REMOVED:
+        if decision != Decision.REMOVE:
+            raise ValidationError(
+                _("Indlægget er allerede slettet. Vælg 'Fjern' for at lukke sagen.")
+            )
+    else:
+        _set_state(post, comment, _DECISION_STATE[decision], actor=actor)
+    audit.record(
+        group=group,
+        actor=actor,
+        action=_DECISION_AUDIT[decision],
+        target_user_id=case.author_id,
+        post_ref=post.pk,
+        comment_ref=comment.pk if comment is not None else None,
+        case=case,
+        reason=reason,
+        detail=_("%(n)d anmeldelser") % {"n": case.flag_count} if case.flag_count else "",
+    )
+    # The author hears about every decision that changed what others see of
+    # their item, or that they were told about (hidden, held).
+    if decision != Decision.APPROVE or was_state != ContentState.VISIBLE:
+        _notify(
+            user_id=case.author_id,
+            group=group,
+            action=_DECISION_AUDIT[decision],
+            post=post,
+            comment=comment,
+            reason=reason,
+        )
+    if author_action:
+        _act_on_author(
+            actor=actor,
+            group=group,
+            case=case,
+            action=author_action,
+            mute_days=mute_days,
+            reason=reason,
+        )
+    case.state = CaseState.RESOLVED
+    case.resolved_by = actor
+    case.resolved_at = timezone.now()
+    case.decision = decision
+    case.author_action = author_action
+    case.resolution_reason = reason
+    case.save(
+        update_fields=[
+            "state",
+            "resolved_by",
+            "resolved_at",
+            "decision",
+            "author_action",
+            "resolution_reason",
+        ]
+    )
 
 
 def _act_on_author(

@@ -24,17 +24,13 @@ from moderation.forms import BulkForm, DecisionForm, FlagForm, SettingsForm
 from moderation.models import AuthorAction, CaseState, FlagReason
 from posts import permissions as post_perms
 from posts.models import Comment, ContentState, Post
-
-
-def _errors(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
+from sammen.http import messages_from_error
 
 
 def _form_errors(request: HttpRequest, form: Any) -> None:
     for errors in form.errors.as_data().values():
         for error in errors:
-            _errors(request, error)
+            messages_from_error(request, error)
 
 
 def _context(request: HttpRequest, group: Any, **extra: Any) -> dict[str, Any]:
@@ -190,7 +186,7 @@ def case_detail(request: HttpRequest, group_slug: str, case_id: int) -> HttpResp
                     reason=form.cleaned_data.get("reason") or "",
                 )
             except ValidationError as exc:
-                _errors(request, exc)
+                messages_from_error(request, exc)
             else:
                 messages.success(request, _("Sagen er afgjort. Forfatteren har fået besked."))
             return redirect(request.POST.get("next") or _queue_url(group))
@@ -225,7 +221,7 @@ def bulk(request: HttpRequest, group_slug: str) -> HttpResponse:
             reason=form.cleaned_data.get("reason") or "",
         )
     except ValidationError as exc:
-        _errors(request, exc)
+        messages_from_error(request, exc)
     else:
         if result.done:
             messages.success(
@@ -284,5 +280,5 @@ def notice_dismiss(request: HttpRequest, notice_id: int) -> HttpResponse:
     try:
         services.notice_dismiss(actor=request.user, notice_id=notice_id)  # type: ignore[arg-type]
     except ValidationError as exc:
-        _errors(request, exc)
+        messages_from_error(request, exc)
     return redirect("home")

@@ -17,7 +17,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from groups import permissions as group_perms
-from groups.models import Group, Role, SubGroup
+from groups.models import Group, SubGroup
 from posts.models import Comment, ContentState, Post
 from sammen.dates import format_for
 
@@ -32,11 +32,11 @@ def can_read_place(user: Any, group: Group, subgroup: SubGroup | None) -> bool:
 
 
 def is_moderator(user: Any, group: Group) -> bool:
-    return group_perms.role_in(user, group) in (Role.ADMIN, Role.MODERATOR)
+    return group_perms.is_admin_or_moderator(user, group)
 
 
 def can_pin(user: Any, group: Group) -> bool:
-    return group_perms.role_in(user, group) in (Role.ADMIN, Role.STAFF)
+    return group_perms.is_admin_or_staff(user, group)
 
 
 def muted_until(user: Any, group: Group) -> Any:

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils.dateparse import parse_datetime
 
 from groups import permissions as group_perms
-from groups.models import Group, Role, SubGroup
+from groups.models import Group, Membership, MembershipStatus, SubGroup
 from posts import permissions as perms
 from posts.models import (
     REACTION_EMOJI,
@@ -49,7 +49,7 @@ def _visible_filter(viewer: Any, group: Group) -> Q:
     """Visible items, plus the viewer's own pending or hidden ones; moderators
     see pending and hidden items too."""
     q = Q(state=ContentState.VISIBLE)
-    if group_perms.role_in(viewer, group) in (Role.ADMIN, Role.MODERATOR):
+    if group_perms.is_admin_or_moderator(viewer, group):
         q |= Q(state__in=[ContentState.PENDING, ContentState.HIDDEN])
     elif getattr(viewer, "pk", None):
         q |= Q(state__in=[ContentState.PENDING, ContentState.HIDDEN], author_id=viewer.pk)
@@ -225,8 +225,6 @@ def reactions_list(*, viewer: Any, post: Post, comment: Comment | None = None) -
 
 
 def mention_candidates(*, viewer: Any, group: Group, prefix: str, limit: int = 8) -> list[str]:
-    from groups.models import Membership, MembershipStatus
-
     prefix = prefix.strip()[:40]
     if not prefix:
         return []

@@ -21,17 +21,12 @@ from posts import permissions as perms
 from posts.forms import CommentForm, PostEditForm
 from posts.models import Comment, PostImage, ReactionKind
 from sammen import csrf
-from sammen.http import private_file
+from sammen.http import messages_from_error, private_file
 from sammen.ratelimit import RateLimited, rate_limit
 
 
 def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
-
-
-def _errors(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def _redirect_place(group: Any, subgroup: Any) -> HttpResponse:
@@ -236,7 +231,7 @@ def _react(request: HttpRequest, post: Any, comment: Comment | None) -> HttpResp
         status = 429 if isinstance(exc, RateLimited) else 422
         if _is_htmx(request):
             return HttpResponse(" ".join(exc.messages), status=status)
-        _errors(request, exc)
+        messages_from_error(request, exc)
     if _is_htmx(request):
         return HttpResponse(status=204)
     anchor = f"#comment-{comment.pk}" if comment is not None else f"#post-{post.pk}"

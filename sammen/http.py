@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, Http404
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest
 
 
 def private_file(stored: Any, *, name: str, max_age: int) -> FileResponse:
@@ -25,3 +27,10 @@ def private_file(stored: Any, *, name: str, max_age: int) -> FileResponse:
     )
     response["Cache-Control"] = f"private, max-age={max_age}"
     return response
+
+
+def messages_from_error(request: HttpRequest, exc: ValidationError) -> None:
+    """Show each message of a refused write on the next page (for actions that
+    redirect rather than show their form again)."""
+    for message in exc.messages:
+        messages.error(request, message)

@@ -226,7 +226,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- The weekly plan's publisher ------------------------------------------------
-# One periodic task publishes what is due (scheduler.services.publish_due). With a
+# One periodic task publishes what is due (scheduler.publishing.publish_due). With a
 # broker, Celery beat sends it; without one (the embedded default) a thread in the
 # server process runs the same code. Ticks that wait longer than one interval in a
 # queue are dropped (expires): the next tick publishes the same rows anyway.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, JsonResponse
@@ -24,8 +25,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         status["database"] = "error"
     if settings.REDIS_URL:
         try:
-            import redis
-
             redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
             status["redis"] = "ok"
         except Exception:

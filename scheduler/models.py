@@ -1,7 +1,7 @@
 """The weekly content plan: recurring slots and scheduled posts.
 
 A scheduled post is a row with a due time (UTC) and a state. A periodic task
-publishes what is due (scheduler.services.publish_due); nothing is queued in
+publishes what is due (scheduler.publishing.publish_due); nothing is queued in
 the broker for a future time, so a lost message or a restarted worker loses
 nothing.
 """
@@ -11,9 +11,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from posts.models import ALT_MAX_LENGTH, BODY_MAX_LENGTH, Theme
+from posts.rendering import render_markdown
 from sammen.storage import private_storage
 
 
@@ -154,11 +157,6 @@ class ScheduledPost(models.Model):
     @property
     def excerpt(self) -> str:
         """The text as members will read it, without Markdown marks, for lists."""
-        from django.utils.html import strip_tags
-        from django.utils.text import Truncator
-
-        from posts.rendering import render_markdown
-
         text = " ".join(strip_tags(render_markdown(self.body)).split())
         return Truncator(text).chars(90)
 

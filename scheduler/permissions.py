@@ -9,9 +9,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from groups import permissions as group_perms
-from groups.models import Group, MembershipStatus, Role
+from groups.models import Group, MembershipStatus
 
-PLANNER_ROLES = (Role.STAFF, Role.ADMIN)
+PLANNER_ROLES = group_perms.ADMIN_OR_STAFF
 
 
 def can_plan(user: Any, group: Group | None) -> bool:

@@ -14,6 +14,8 @@ import threading
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from scheduler.publishing import publish_due
+
 logger = logging.getLogger(__name__)
 
 _started = threading.Event()
@@ -21,8 +23,6 @@ _stop = threading.Event()
 
 
 def run_forever(poll: float) -> None:
-    from scheduler.services import publish_due
-
     delay = 0.0  # catch up at once with what fell due while the server was down
     while not _stop.wait(delay):
         delay = poll

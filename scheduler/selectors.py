@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from groups.models import Group, SubGroup, SubGroupMembershipStatus
@@ -182,8 +182,6 @@ def failed_for_group(*, group: Group) -> list[ScheduledPost]:
 
 def upcoming(*, group: Group) -> QuerySet[ScheduledPost]:
     """Everything planned from now on, soonest first; drafts without a time last."""
-    from django.db.models import F
-
     return (
         scheduled_for_group(group=group)
         .filter(state__in=[ScheduledState.SCHEDULED, ScheduledState.DRAFT])

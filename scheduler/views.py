@@ -28,7 +28,7 @@ from posts import permissions as post_perms
 from posts.models import Post
 from posts.rendering import render_markdown
 from sammen.dates import format_for
-from sammen.http import private_file
+from sammen.http import messages_from_error, private_file
 from scheduler import localtime, selectors, services
 from scheduler import permissions as perms
 from scheduler.forms import CopyWeekForm, MoveForm, ScheduledPostForm, SlotForm, week_label
@@ -41,11 +41,6 @@ def _actor(request: HttpRequest) -> User:
     """The logged-in person (every view here is login_required)."""
     assert isinstance(request.user, User)
     return request.user
-
-
-def _errors(request: HttpRequest, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def _group(request: HttpRequest, group_slug: str) -> Group:
@@ -200,7 +195,7 @@ def scheduled_create(request: HttpRequest, group_slug: str) -> HttpResponse:
                     slot=_slot_of(group, data.get("slot")),
                 )
             except ValidationError as exc:
-                _errors(request, exc)
+                messages_from_error(request, exc)
             else:
                 if scheduled.state == ScheduledState.DRAFT:
                     messages.success(request, _("Kladden er gemt. Medlemmerne kan ikke se den."))
@@ -299,7 +294,7 @@ def scheduled_edit(request: HttpRequest, group_slug: str, scheduled_id: int) -> 
                     remove_photo_ids=data.get("remove_photos") or [],
                 )
             except ValidationError as exc:
-                _errors(request, exc)
+                messages_from_error(request, exc)
                 if exc.error_list and getattr(exc.error_list[0], "code", "") in (
                     "stale",
                     "published",
@@ -348,7 +343,7 @@ def scheduled_move(request: HttpRequest, group_slug: str, scheduled_id: int) -> 
             publish_at=form.cleaned_data["publish_at"],
         )
     except ValidationError as exc:
-        _errors(request, exc)
+        messages_from_error(request, exc)
         return redirect("plan-post", group_slug=group.slug, scheduled_id=scheduled.pk)
     messages.success(
         request, _("Opslaget er flyttet til %(when)s.") % {"when": _when(scheduled.publish_at)}
@@ -367,7 +362,7 @@ def scheduled_cancel(request: HttpRequest, group_slug: str, scheduled_id: int) -
                 version=_int(request.POST.get("version")),
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            messages_from_error(request, exc)
             return redirect("plan-post", group_slug=group.slug, scheduled_id=scheduled.pk)
         messages.success(request, _("Opslaget er annulleret. Det bliver ikke udgivet."))
         return _back_to_week(group, scheduled)
@@ -392,7 +387,7 @@ def scheduled_duplicate(request: HttpRequest, group_slug: str, scheduled_id: int
     try:
         copy = services.scheduled_post_duplicate(actor=_actor(request), scheduled=scheduled)
     except ValidationError as exc:
-        _errors(request, exc)
+        messages_from_error(request, exc)
         return redirect("plan-post", group_slug=group.slug, scheduled_id=scheduled.pk)
     messages.success(
         request,
@@ -417,7 +412,7 @@ def week_copy(request: HttpRequest, group_slug: str, year: int, week: int) -> Ht
                 actor=_actor(request), group=group, source_monday=monday, target_monday=target
             )
         except ValidationError as exc:
-            _errors(request, exc)
+            messages_from_error(request, exc)
         else:
             messages.success(
                 request,
@@ -480,7 +475,7 @@ def slot_list(request: HttpRequest, group_slug: str) -> HttpResponse:
         try:
             slot = services.slot_create(actor=_actor(request), group=group, **form.slot_fields())
         except ValidationError as exc:
-            _errors(request, exc)
+            messages_from_error(request, exc)
         else:
             messages.success(request, _("Den faste plads “%(slot)s” er oprettet.") % {"slot": slot})
             return redirect("plan-slots", group_slug=group.slug)
@@ -505,7 +500,7 @@ def slot_edit(request: HttpRequest, group_slug: str, slot_id: int) -> HttpRespon
         try:
             services.slot_update(actor=_actor(request), slot=slot, **form.slot_fields())
         except ValidationError as exc:
-            _errors(request, exc)
+            messages_from_error(request, exc)
         else:
             messages.success(request, _("Den faste plads er gemt."))
             return redirect("plan-slots", group_slug=group.slug)

@@ -43,7 +43,7 @@ from groups.models import (
 PASSWORD = "sammen-test-1234"
 
 # Tests that import sammen.asgi must not start the embedded publishing thread in
-# the test process; the scheduler's tests call scheduler.services.publish_due.
+# the test process; the scheduler's tests call scheduler.publishing.publish_due.
 django_settings.SCHEDULER_IN_PROCESS = False
 _seq = itertools.count(1)
 

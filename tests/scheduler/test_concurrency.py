@@ -13,7 +13,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from posts.models import Post
-from scheduler import services
+from scheduler import publishing, services
 from scheduler.models import ScheduledPost, ScheduledState
 
 pytestmark = [
@@ -46,7 +46,7 @@ def test_four_publishers_at_once_publish_each_row_exactly_once(group: Any, staff
 
     def publisher() -> None:
         try:
-            counts.append(services.publish_due())
+            counts.append(publishing.publish_due())
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

@@ -18,7 +18,7 @@ from groups.models import Membership, Role
 from posts import selectors as post_selectors
 from posts.models import ContentState, FeedEvent, Post
 from posts.services import PhotoUpload
-from scheduler import localtime, selectors, services
+from scheduler import localtime, publishing, selectors, services
 from scheduler.models import ScheduledPhoto, ScheduledPost, ScheduledState, Slot
 from tests.scheduler.conftest import local_dt
 
@@ -131,12 +131,12 @@ def test_a_due_post_is_published_once_as_its_author_at_the_time_of_publishing(
     due = local_dt(2026, 11, 30, 9, 0)
     with time_machine.travel(local_dt(2026, 11, 20, 12, 0), tick=False):
         scheduled = plan(staff, group, due, photos=[PhotoUpload(jpeg(), "Røde masker")])
-        assert services.publish_due() == 0  # not due yet
+        assert publishing.publish_due() == 0  # not due yet
     assert not Post.objects.exists()
     published_at = local_dt(2026, 11, 30, 9, 0, 7)
     with time_machine.travel(published_at, tick=False):
-        assert services.publish_due() == 1
-        assert services.publish_due() == 0
+        assert publishing.publish_due() == 1
+        assert publishing.publish_due() == 0
     scheduled.refresh_from_db()
     post = Post.objects.get()
     assert scheduled.state == ScheduledState.PUBLISHED
@@ -158,7 +158,7 @@ def test_posts_that_fell_due_while_nothing_ran_are_published_with_the_delay_reco
     with time_machine.travel(local_dt(2026, 11, 20, 12, 0), tick=False):
         rows = [plan(staff, group, local_dt(2026, 11, 21, 9, m)) for m in range(3)]
     with time_machine.travel(local_dt(2026, 11, 21, 10, 0), tick=False):
-        assert services.publish_due() == 3
+        assert publishing.publish_due() == 3
     for row in rows:
         row.refresh_from_db()
         assert row.state == ScheduledState.PUBLISHED
@@ -175,7 +175,7 @@ def test_drafts_and_cancelled_posts_are_never_published(group: Any, staff: Any) 
         cancelled = plan(staff, group, local_dt(2026, 11, 21, 9, 0))
         services.scheduled_post_cancel(actor=staff, scheduled=cancelled)
     with time_machine.travel(local_dt(2026, 11, 22, 12, 0), tick=False):
-        assert services.publish_due() == 0
+        assert publishing.publish_due() == 0
     assert not Post.objects.exists()
 
 
@@ -193,7 +193,7 @@ def test_author_who_lost_the_staff_role_fails_with_reason_and_staff_are_told(
         time_machine.travel(local_dt(2026, 11, 21, 9, 1), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        assert services.publish_due() == 1
+        assert publishing.publish_due() == 1
     scheduled.refresh_from_db()
     assert scheduled.state == ScheduledState.FAILED
     assert "ikke længere medarbejder" in scheduled.failure_reason
@@ -222,7 +222,7 @@ def test_a_deleted_group_or_subgroup_fails_the_post(
         in_sub = plan(staff, group, local_dt(2026, 11, 21, 9, 0), subgroup=subgroup)
     subgroup.delete()
     with time_machine.travel(local_dt(2026, 11, 21, 9, 1), tick=False):
-        services.publish_due()
+        publishing.publish_due()
     in_sub.refresh_from_db()
     assert in_sub.state == ScheduledState.FAILED
     assert "Undergruppen findes ikke" in in_sub.failure_reason
@@ -234,7 +234,7 @@ def test_a_deleted_group_or_subgroup_fails_the_post(
         time_machine.travel(local_dt(2026, 11, 21, 9, 2), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.publish_due()
+        publishing.publish_due()
     in_group.refresh_from_db()
     assert in_group.state == ScheduledState.FAILED
     assert "Gruppen findes ikke" in in_group.failure_reason
@@ -248,7 +248,7 @@ def test_a_muted_author_fails_with_the_posts_reason(group: Any, staff: Any) -> N
         muted_until=local_dt(2026, 12, 1, 0, 0)
     )
     with time_machine.travel(local_dt(2026, 11, 21, 9, 1), tick=False):
-        services.publish_due()
+        publishing.publish_due()
     scheduled.refresh_from_db()
     assert scheduled.state == ScheduledState.FAILED
     assert "pause" in scheduled.failure_reason
@@ -289,7 +289,7 @@ def test_a_published_post_cannot_be_edited_moved_or_cancelled_here(group: Any, s
     with time_machine.travel(local_dt(2026, 11, 20, 12, 0), tick=False):
         scheduled = plan(staff, group, local_dt(2026, 11, 21, 9, 0))
     with time_machine.travel(local_dt(2026, 11, 21, 9, 1), tick=False):
-        services.publish_due()
+        publishing.publish_due()
         scheduled.refresh_from_db()
         later = local_dt(2026, 11, 28, 9, 0)
         for call in (
@@ -437,7 +437,7 @@ def test_a_missing_photo_file_fails_the_row_and_does_not_block_the_next(
     photo = broken.photos.get()
     photo.image.storage.delete(photo.image.name)
     with time_machine.travel(local_dt(2026, 11, 21, 9, 5), tick=False):
-        assert services.publish_due() == 2
+        assert publishing.publish_due() == 2
     broken.refresh_from_db()
     fine.refresh_from_db()
     assert broken.state == ScheduledState.FAILED
@@ -459,9 +459,9 @@ def test_any_error_while_publishing_fails_only_that_row(
             raise RuntimeError("a bug")
         return real_create(**kwargs)
 
-    monkeypatch.setattr(services.post_services, "post_create", create)
+    monkeypatch.setattr(publishing.post_services, "post_create", create)
     with time_machine.travel(local_dt(2026, 11, 21, 9, 5), tick=False):
-        assert services.publish_due() == 2
+        assert publishing.publish_due() == 2
     broken.refresh_from_db()
     fine.refresh_from_db()
     assert broken.state == ScheduledState.FAILED
