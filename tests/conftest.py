@@ -349,6 +349,39 @@ def everyone(
     }
 
 
+# --- authorization matrices ------------------------------------------------------------
+#
+# Every app's views are covered by a matrix: rows of (URL name, method, the answer
+# for each role in ROLES order). An answer is a status, LOGIN (redirected to the log-in
+# page), or a set of statuses where either is right. tests/test_authorization.py checks
+# that every URL name of every app has a row in some app's MATRIX.
+
+ROLES = ("anonymous", "outsider", "pending", "banned", "member", "moderator", "staff", "admin")
+NON_MEMBERS = ("anonymous", "outsider", "pending", "banned")
+LOGIN = "login"
+MatrixRow = tuple[str, str, tuple[Any, ...]]
+
+
+def matrix_params(rows: Iterable[MatrixRow]) -> list[Any]:
+    """One pytest case per row and role: (url name, method, role, expected answer)."""
+    return [
+        pytest.param(name, method, role, expected, id=f"{name}-{method}-{role}")
+        for name, method, answers in rows
+        for role, expected in zip(ROLES, answers, strict=True)
+    ]
+
+
+def assert_answer(response: Any, expected: Any, what: str = "") -> None:
+    """The response is the matrix's answer for this role."""
+    if expected == LOGIN:
+        assert response.status_code == 302, what
+        assert response["Location"].startswith("/accounts/login/"), what
+    elif isinstance(expected, (set, frozenset)):
+        assert response.status_code in expected, (what, response.status_code)
+    else:
+        assert response.status_code == expected, (what, response.content[:300])
+
+
 @pytest.fixture
 def client_for(db: None) -> Callable[[User | None], Client]:
     """`client_for(user)`: a test Client logged in as `user` (anonymous for None)."""

@@ -10,8 +10,11 @@ import time_machine
 from django.urls import reverse
 
 from groups.models import Group
+from posts.services import PhotoUpload
 from scheduler import localtime, services
 from scheduler.models import ScheduledPost, ScheduledState, Slot
+from tests.conftest import LOGIN, MatrixRow, assert_answer, matrix_params
+from tests.posts.conftest import image_bytes, upload
 from tests.scheduler.conftest import local_dt
 
 pytestmark = pytest.mark.django_db
@@ -45,60 +48,95 @@ def world(group: Group, staff: Any) -> dict[str, Any]:
     return {"slot": slot, "scheduled": scheduled}
 
 
-def urls(group: Group, world: dict[str, Any]) -> list[tuple[str, str]]:
-    s, slot = world["scheduled"].pk, world["slot"].pk
-    g = group.slug
-    return [
-        ("GET", reverse("plan", args=[g])),
-        ("GET", reverse("plan-week", args=[g, 2026, 48])),
-        ("GET", reverse("plan-copy-week", args=[g, 2026, 48])),
-        ("GET", reverse("plan-upcoming", args=[g])),
-        ("GET", reverse("plan-post-create", args=[g])),
-        ("GET", reverse("plan-post", args=[g, s])),
-        ("GET", reverse("plan-post-edit", args=[g, s])),
-        ("GET", reverse("plan-post-cancel", args=[g, s])),
-        ("POST", reverse("plan-post-move", args=[g, s])),
-        ("POST", reverse("plan-post-duplicate", args=[g, s])),
-        ("GET", reverse("plan-slots", args=[g])),
-        ("GET", reverse("plan-slot-edit", args=[g, slot])),
-        ("GET", reverse("plan-slot-delete", args=[g, slot])),
-    ]
+@pytest.fixture
+def photo(group: Group, staff: Any) -> Any:
+    """A photo waiting with a draft."""
+    image = PhotoUpload(upload(image_bytes(), "a.jpg"), "Et billede")
+    draft = services.scheduled_post_create(
+        actor=staff, group=group, body="Med billede", photos=[image], draft=True
+    )
+    return draft.photos.get()
 
 
-@pytest.mark.parametrize(
-    ("role", "expected"),
-    [
-        ("admin", {200, 302}),
-        ("staff", {200, 302}),
-        ("moderator", {403}),
-        ("member", {403}),
-        ("pending", {404}),
-        ("banned", {404}),
-        ("outsider", {404}),
-    ],
-)
-def test_every_plan_url_is_for_staff_and_admins_only(
-    request: pytest.FixtureRequest,
+L = LOGIN
+PLANNERS: tuple[Any, ...] = (L, 404, 404, 404, 403, 403)
+
+# fmt: off
+# Every plan URL is for the group's staff and administrators: members and
+# moderators learn it exists (403), non-members do not (404).
+MATRIX: list[MatrixRow] = [
+    # url name               method   anon outs pend bann memb mod  + staff admin
+    ("plan",                 "get",  (*PLANNERS, 200, 200)),  # this week
+    ("plan-week",            "get",  (*PLANNERS, 200, 200)),
+    ("plan-copy-week",       "get",  (*PLANNERS, 200, 200)),
+    ("plan-copy-week",       "post", (*PLANNERS, 200, 200)),  # no target week: the form again
+    ("plan-upcoming",        "get",  (*PLANNERS, 200, 200)),
+    ("plan-post-create",     "get",  (*PLANNERS, 200, 200)),
+    ("plan-post-create",     "post", (*PLANNERS, 200, 200)),  # no text: the form again
+    ("plan-post",            "get",  (*PLANNERS, 200, 200)),
+    ("plan-post-edit",       "get",  (*PLANNERS, 200, 200)),
+    ("plan-post-cancel",     "get",  (*PLANNERS, 200, 200)),
+    ("plan-post-cancel",     "post", (*PLANNERS, 302, 302)),
+    ("plan-post-move",       "post", (*PLANNERS, 302, 302)),
+    ("plan-post-duplicate",  "post", (*PLANNERS, 302, 302)),
+    ("plan-photo",           "get",  (*PLANNERS, 200, 200)),
+    ("plan-slots",           "get",  (*PLANNERS, 200, 200)),
+    ("plan-slots",           "post", (*PLANNERS, 200, 200)),  # no time: the form again
+    ("plan-slot-edit",       "get",  (*PLANNERS, 200, 200)),
+    ("plan-slot-delete",     "get",  (*PLANNERS, 200, 200)),
+    ("plan-slot-delete",     "post", (*PLANNERS, 302, 302)),
+]
+# fmt: on
+
+
+def path_for(name: str, group: Group, world: dict[str, Any]) -> str:
+    g, s, slot = group.slug, world["scheduled"].pk, world["slot"].pk
+    args: dict[str, list[Any]] = {
+        "plan-week": [g, 2026, 48],
+        "plan-copy-week": [g, 2026, 48],
+        "plan-post": [g, s],
+        "plan-post-edit": [g, s],
+        "plan-post-cancel": [g, s],
+        "plan-post-move": [g, s],
+        "plan-post-duplicate": [g, s],
+        "plan-photo": [g, world.get("photo", 0), "thumb"],
+        "plan-slot-edit": [g, slot],
+        "plan-slot-delete": [g, slot],
+    }
+    return reverse(name, args=args.get(name, [g]))
+
+
+def state_of() -> tuple[Any, ...]:
+    return (
+        sorted(ScheduledPost.objects.values_list("id", "state", "publish_at")),
+        sorted(Slot.objects.values_list("id", "weekday", "local_time")),
+    )
+
+
+@pytest.mark.parametrize(("name", "method", "role", "expected"), matrix_params(MATRIX))
+def test_plan_matrix(
+    name: str,
+    method: str,
+    role: str,
+    expected: Any,
+    everyone: dict[str, Any],
     client_for: Any,
     group: Group,
     world: dict[str, Any],
-    role: str,
-    expected: set[int],
+    photo: Any,
 ) -> None:
-    client = client_for(request.getfixturevalue(role))
-    for method, url in urls(group, world):
-        response = client.post(url) if method == "POST" else client.get(url)
-        assert response.status_code in expected, (role, url, response.status_code)
-    # Nothing changed by those who may not plan.
-    if 403 in expected or 404 in expected:
-        assert ScheduledPost.objects.count() == 1
-
-
-def test_anonymous_visitors_are_sent_to_log_in(client: Any, group: Group, world: Any) -> None:
-    for method, url in urls(group, world):
-        response = client.post(url) if method == "POST" else client.get(url)
-        assert response.status_code == 302
-        assert "/accounts/login/" in response["Location"]
+    before = state_of()
+    client = client_for(everyone[role])
+    path = path_for(name, group, {**world, "photo": photo.pk})
+    response = client.post(path) if method == "post" else client.get(path)
+    assert_answer(response, expected, f"{role} {method} {name}")
+    if response.streaming:  # the photo
+        assert b"".join(response.streaming_content)[:2] == b"\xff\xd8"
+        return
+    body = response.content.decode()
+    if response.status_code in (403, 404) or expected == L:
+        assert "Ugens gåtur: find en bænk med udsigt." not in body
+        assert state_of() == before, "a refused request changed the plan"
 
 
 def test_a_missing_group_or_post_is_404(client_for: Any, staff: Any, group: Group) -> None:
