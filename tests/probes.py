@@ -17,6 +17,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from accounts.models import User
+from accounts.services import user_update_profile
 from groups import services as group_services
 from posts import services as post_services
 from posts.services import PhotoUpload
@@ -144,3 +145,33 @@ def socket_accepted(base_url: str, path: str, cookie: str, origin: str) -> bool:
             return True
     except InvalidStatus:
         return False
+
+
+def served_private_paths(base_url: str, world: dict[str, Any]) -> list[str]:
+    """Every spelling of every private photo's path, as every kind of reader:
+    those that were answered with the file (there must be none)."""
+    served = []
+    for who, person in world["people"].items():
+        cookie = session_cookie(person)
+        for name in world["names"]:
+            rest = name.removeprefix("posts/")
+            for spelling in PATH_SPELLINGS:
+                path = spelling.format(name=name, rest=rest)
+                status, _headers, body = get(base_url, path, cookie)
+                if status == 200 or body.startswith(b"\xff\xd8"):
+                    served.append(f"{who}: {path} -> {status}")
+    return served
+
+
+def give_avatar(user: User) -> str:
+    """Upload a PNG avatar for `user` (a public file); its path below /media/."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 0, 0)).save(buffer, format="PNG")
+    user_update_profile(
+        actor=user,
+        display_name=user.display_name,
+        bio="",
+        avatar=SimpleUploadedFile("a.png", buffer.getvalue(), "image/png"),
+    )
+    user.refresh_from_db()
+    return f"/media/{user.avatar.name}"

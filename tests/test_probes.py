@@ -10,18 +10,23 @@ headers that reopens one of these fails here.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from accounts.models import User
 from groups.models import Group
 from tests.conftest import AsgiServer
-from tests.probes import PATH_SPELLINGS, get, make_world, session_cookie, socket_accepted
+from tests.probes import (
+    PATH_SPELLINGS,
+    get,
+    give_avatar,
+    make_world,
+    served_private_paths,
+    session_cookie,
+    socket_accepted,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,17 +39,7 @@ def world(admin: User) -> dict[str, Any]:
 def test_no_spelling_of_a_private_photo_path_is_served_to_anyone(
     asgi_server: AsgiServer, world: dict[str, Any]
 ) -> None:
-    served = []
-    for who, person in world["people"].items():
-        cookie = session_cookie(person)
-        for name in world["names"]:
-            rest = name.removeprefix("posts/")
-            for spelling in PATH_SPELLINGS:
-                path = spelling.format(name=name, rest=rest)
-                status, headers, body = get(asgi_server.url, path, cookie)
-                if status == 200 or body.startswith(b"\xff\xd8"):
-                    served.append(f"{who}: {path} -> {status}")
-    assert served == []
+    assert served_private_paths(asgi_server.url, world) == []
 
 
 def test_probes_would_see_a_served_file(
@@ -52,18 +47,7 @@ def test_probes_would_see_a_served_file(
 ) -> None:
     """The probe above can fail: the same requests find a public avatar, and a
     member gets the photo through its checked view, named by the photo's id."""
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 64), (200, 0, 0)).save(buffer, format="PNG")
-    from accounts.services import user_update_profile
-
-    user_update_profile(
-        actor=admin,
-        display_name=admin.display_name,
-        bio="",
-        avatar=SimpleUploadedFile("a.png", buffer.getvalue(), "image/png"),
-    )
-    admin.refresh_from_db()
-    status, _headers, body = get(asgi_server.url, f"/media/{admin.avatar.name}")
+    status, _headers, body = get(asgi_server.url, give_avatar(admin))
     assert (status, body[:4]) == (200, b"\x89PNG")
 
     image = world["image"]

@@ -5,7 +5,6 @@ path is served, public avatars are, and sockets still open through it."""
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 import time
@@ -15,12 +14,17 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from accounts.models import User
 from tests.integration.conftest import ROOT, free_port
-from tests.probes import PATH_SPELLINGS, get, make_world, session_cookie, socket_accepted
+from tests.probes import (
+    get,
+    give_avatar,
+    make_world,
+    served_private_paths,
+    session_cookie,
+    socket_accepted,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,31 +97,10 @@ def test_behind_the_documented_proxy_no_private_photo_path_is_served(
     proxy: str, admin: User
 ) -> None:
     world = make_world(admin)
-    served = []
-    for who, person in world["people"].items():
-        cookie = session_cookie(person)
-        for name in world["names"]:
-            rest = name.removeprefix("posts/")
-            for spelling in PATH_SPELLINGS:
-                path = spelling.format(name=name, rest=rest)
-                status, _headers, body = get(proxy, path, cookie)
-                if status == 200 or body.startswith(b"\xff\xd8"):
-                    served.append(f"{who}: {path} -> {status}")
-    assert served == []
+    assert served_private_paths(proxy, world) == []
 
     # The same proxy serves what is public and what a member may see.
-    from accounts.services import user_update_profile
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 64), (200, 0, 0)).save(buffer, format="PNG")
-    user_update_profile(
-        actor=admin,
-        display_name=admin.display_name,
-        bio="",
-        avatar=SimpleUploadedFile("a.png", buffer.getvalue(), "image/png"),
-    )
-    admin.refresh_from_db()
-    status, headers, body = get(proxy, f"/media/{admin.avatar.name}")
+    status, headers, body = get(proxy, give_avatar(admin))
     assert (status, body[:4]) == (200, b"\x89PNG")
     assert "public" in headers["cache-control"]  # nginx served it, not Django
 
