@@ -41,7 +41,7 @@ from groups.models import (
     SubGroupMembershipStatus,
     Visibility,
 )
-from groups.signals import membership_action
+from groups.signals import membership_action, membership_requested
 from sammen.events import group_channel_name, publish, user_channel_name
 from sammen.mail import absolute_url as _absolute
 from sammen.mail import mail_after_commit as _mail_after_commit
@@ -279,6 +279,7 @@ def membership_request(
                 answers=paired,
                 requested_at=now,
             )
+        membership_requested.send(sender=Membership, membership=membership)
     perms.forget_memberships(actor)
     return membership
 

@@ -11,3 +11,6 @@ from django.dispatch import Signal
 # unban, mute, role change, sub-group decisions). Arguments: group, actor,
 # action (a moderation log action code), user_id, reason, detail.
 membership_action = Signal()
+
+# Someone asked to join a group. Arguments: membership (pending).
+membership_requested = Signal()

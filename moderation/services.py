@@ -44,6 +44,7 @@ from moderation.models import (
     ModerationSettings,
     Notice,
 )
+from moderation.signals import author_told, case_needs_attention
 from posts import permissions as post_perms
 from posts import services as post_services
 from posts.models import Comment, ContentState, Post
@@ -97,7 +98,7 @@ def _notify(
     if user_id is None:
         return
     item: Any = comment if comment is not None else post
-    Notice.objects.create(
+    notice = Notice.objects.create(
         user_id=user_id,
         group=group,
         action=action,
@@ -107,6 +108,7 @@ def _notify(
         reason=reason,
         until=until,
     )
+    author_told.send(sender=Notice, notice=notice)
 
 
 CONCERN_SUBJECT = gettext_lazy("Bekymring for et medlem i %(group)s")
@@ -235,6 +237,8 @@ def flag_create(
                     comment=comment,
                 )
         case.save(update_fields=fields)
+        if concern or case.flag_count == 1:
+            case_needs_attention.send(sender=Case, case=case, concern=concern, actor=actor)
         if concern:
             _mail_concern_after_commit(group)
         _changed(group.pk)
@@ -271,6 +275,7 @@ def case_open_held(*, post: Post, comment: Comment | None, reason: str) -> Case:
         case=case,
         detail=str(case.get_held_reason_display()),
     )
+    case_needs_attention.send(sender=Case, case=case, concern=False, actor=None)
     _changed(post.group_id)
     return case
 

@@ -15,6 +15,7 @@ from groups import selectors as group_selectors
 from groups.models import Group
 from moderation import permissions as mod_perms
 from moderation import selectors as mod_selectors
+from notifications import selectors as notification_selectors
 from scheduler import permissions as scheduler_perms
 
 
@@ -44,4 +45,6 @@ def page_capabilities(user: Any, group: Group) -> list[Any]:
         sorted(group_perms.group_capabilities(user, group).items()),
         sorted(mod_perms.moderation_capabilities(user, group).items()),
         scheduler_perms.can_plan(user, group),
+        # The bell in the site header of a cached page.
+        notification_selectors.unread_count(user),
     ]

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from sammen.storage import private_storage
@@ -97,6 +99,11 @@ class Post(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("post-detail", kwargs={"group_slug": self.group.slug, "post_id": self.pk})
+
+    @property
+    def excerpt(self) -> str:
+        """The opening words as readers see them, without Markdown, for a list."""
+        return Truncator(" ".join(strip_tags(self.body_html).split())).chars(60)
 
 
 class PostImage(models.Model):

@@ -44,7 +44,12 @@ from posts.models import (
     Theme,
 )
 from posts.rendering import render_markdown
-from posts.signals import content_held
+from posts.signals import (
+    content_held,
+    content_published,
+    members_mentioned,
+    reaction_given,
+)
 from sammen.events import group_channel_name, publish
 from sammen.images import process_photo
 
@@ -156,9 +161,23 @@ def _find_mentions(text: str, group: Group, exclude_id: int | None) -> list[int]
     return found
 
 
-def _store_mentions(text: str, post: Post, comment: Comment | None, author_id: int) -> None:
+def _store_mentions(text: str, post: Post, comment: Comment | None, author_id: int) -> list[int]:
+    """Store who the text names; the ids named for the first time."""
+    named = []
     for user_id in _find_mentions(text, post.group, author_id):
-        Mention.objects.get_or_create(user_id=user_id, post=post, comment=comment)
+        _mention, created = Mention.objects.get_or_create(
+            user_id=user_id, post=post, comment=comment
+        )
+        if created:
+            named.append(user_id)
+    return named
+
+
+def _tell_published(actor: User, post: Post, comment: Comment | None, named: list[int]) -> None:
+    """Tell the apps above that readers can now see this post or comment."""
+    content_published.send(sender=Post, post=post, comment=comment, actor=actor)
+    if named:
+        members_mentioned.send(sender=Post, post=post, comment=comment, actor=actor, user_ids=named)
 
 
 # --- posts -----------------------------------------------------------------------
@@ -211,11 +230,12 @@ def post_create(
                 image.thumbnail.save(thumb.name, thumb, save=False)
                 stored.append(image.thumbnail)
                 image.save()
-            _store_mentions(body, post, None, actor.pk)
+            named = _store_mentions(body, post, None, actor.pk)
             if state == ContentState.VISIBLE:
                 record_event(
                     kind="post.created", group=group, subgroup_id=post.subgroup_id, post=post
                 )
+                _tell_published(actor, post, None, named)
             elif held:
                 content_held.send(sender=Post, post=post, comment=None, reason=held)
     except Exception:
@@ -247,7 +267,11 @@ def post_update(*, actor: User, post: Post, body: str, theme: str) -> Post:
         locked.theme = theme
         locked.edited_at = timezone.now()
         locked.save(update_fields=["body", "body_html", "theme", "edited_at"])
-        _store_mentions(body, locked, None, actor.pk)
+        named = _store_mentions(body, locked, None, actor.pk)
+        if named and locked.state == ContentState.VISIBLE:
+            members_mentioned.send(
+                sender=Post, post=locked, comment=None, actor=actor, user_ids=named
+            )
         if locked.state == ContentState.VISIBLE:
             record_event(
                 kind="post.updated", group=locked.group, subgroup_id=locked.subgroup_id, post=locked
@@ -396,7 +420,9 @@ def comment_create(*, actor: User, post: Post, body: str, parent_id: int | None 
             content_held.send(sender=Comment, post=post, comment=comment, reason=held)
         else:
             Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
-        _store_mentions(body, post, comment, actor.pk)
+        named = _store_mentions(body, post, comment, actor.pk)
+        if not held:
+            _tell_published(actor, post, comment, named)
         record_event(
             kind="comment.created",
             group=post.group,
@@ -424,7 +450,11 @@ def comment_update(*, actor: User, comment: Comment, body: str) -> Comment:
         locked.body_html = render_markdown(body)
         locked.edited_at = timezone.now()
         locked.save(update_fields=["body", "body_html", "edited_at"])
-        _store_mentions(body, locked.post, locked, actor.pk)
+        named = _store_mentions(body, locked.post, locked, actor.pk)
+        if named and locked.state == ContentState.VISIBLE:
+            members_mentioned.send(
+                sender=Post, post=locked.post, comment=locked, actor=actor, user_ids=named
+            )
         record_event(
             kind="comment.updated",
             group=locked.post.group,
@@ -506,6 +536,10 @@ def reaction_set(
             result = existing
         else:
             return existing
+        if result is not None:
+            reaction_given.send(
+                sender=Reaction, post=post, comment=comment, actor=actor, kind=result.kind
+            )
         record_event(
             kind="reaction.changed",
             group=post.group,

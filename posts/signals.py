@@ -9,3 +9,15 @@ from django.dispatch import Signal
 # A post or comment was stored as pending because the hold policy said so
 # (posts.holds). Arguments: post, comment (None for a post), reason.
 content_held = Signal()
+
+# A post or comment was published where readers see it (created visible).
+# Arguments: post, comment (None for a post), actor.
+content_published = Signal()
+
+# Members were named with @ in a visible post or comment.
+# Arguments: post, comment (None for a post), actor, user_ids.
+members_mentioned = Signal()
+
+# A reaction was given or changed to another kind (not when taken back).
+# Arguments: post, comment (None for a post), actor, kind.
+reaction_given = Signal()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "posts",
     "scheduler",
     "moderation",
+    "notifications",
     "pages",
     "demo",
 ]
@@ -127,6 +129,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "sammen.context_processors.site",
                 "posts.context_processors.reactions",
+                "notifications.context_processors.bell",
                 # After Django's own csrf processor, which it replaces.
                 "sammen.csrf.context_processor",
             ],
@@ -240,8 +243,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduler.publish_due",
         "schedule": SCHEDULER_POLL_SECONDS,
         "options": {"expires": SCHEDULER_POLL_SECONDS},
-    }
+    },
+    # Read notifications older than NOTIFICATIONS_KEEP_READ_DAYS go, once a night.
+    "notifications-prune": {
+        "task": "notifications.prune",
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 3600},
+    },
 }
+# How long a read notification is kept (days).
+NOTIFICATIONS_KEEP_READ_DAYS = env_number("NOTIFICATIONS_KEEP_READ_DAYS", 90, minimum=1)
 
 # --- Auth (django-allauth) ---------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -8,6 +8,7 @@ from django.urls import include, path, re_path
 
 from groups import views as group_views
 from moderation import views as moderation_views
+from notifications import urls as notification_urls
 from pages import views as page_views
 from sammen.views import healthz, public_media
 
@@ -17,7 +18,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
     path("groups/", include("groups.urls")),
+    path("groups/", include(notification_urls.group_urlpatterns)),
     path("groups/", include("pages.urls")),
+    path("notifications/", include("notifications.urls")),
     path("groups/", include("posts.urls")),
     path("groups/", include("scheduler.urls")),
     path("groups/", include("moderation.urls")),

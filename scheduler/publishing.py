@@ -27,6 +27,7 @@ from posts.services import PhotoUpload
 from sammen.mail import mail_after_commit
 from scheduler import permissions as perms
 from scheduler.models import ScheduledPost, ScheduledState
+from scheduler.signals import scheduled_post_failed
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def _fail(scheduled: ScheduledPost, reason: str) -> None:
     scheduled.version = F("version") + 1
     scheduled.save(update_fields=["state", "failure_reason", "version", "updated_at"])
     scheduled.refresh_from_db(fields=["version"])
+    scheduled_post_failed.send(sender=ScheduledPost, scheduled=scheduled)
     _notify_failed(scheduled)
     logger.warning("Scheduled post %s failed: %s", scheduled.pk, reason)
 

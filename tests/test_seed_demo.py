@@ -177,3 +177,20 @@ def test_seed_demo_gives_the_group_a_living_weekly_plan(demo: Group) -> None:
     next_monday = localtime.monday_of(localtime.now_local().date()) + timedelta(weeks=1)
     week = selectors.week_plan(group=demo, monday=next_monday)
     assert [t.value for t in week.missing_themes] == ["meningsfuld"]
+
+
+def test_seed_demo_gives_birthe_unread_notifications_with_a_mention_and_a_grouped_row(
+    demo: Group, client: object
+) -> None:
+    from notifications.models import Kind, Notification
+
+    birthe = User.objects.get(email="member@example.org")
+    unread = Notification.objects.filter(recipient=birthe, read_at__isnull=True)
+    assert unread.filter(kind=Kind.MENTION).exists()
+    assert unread.filter(count__gt=1).exists()
+    assert Notification.objects.filter(recipient=birthe, read_at__isnull=False).exists()
+    client.force_login(birthe)  # type: ignore[attr-defined]
+    page = client.get("/notifications/").content.decode()  # type: ignore[attr-defined]
+    assert "har nævnt dig i" in page
+    seed()  # idempotent: no second mention
+    assert Notification.objects.filter(recipient=birthe, kind=Kind.MENTION).count() == 1

@@ -2,7 +2,8 @@
 
 One part per module of the demo app: the group, its people and sub-groups
 (demo.people), three weeks of content (demo.content), the weekly plan
-(demo.plan) and a moderation queue with a short log (demo.moderation). Content
+(demo.plan), a moderation queue with a short log (demo.moderation) and
+notifications whose times follow the content (demo.notifications). Content
 goes through the apps' services, like a member's would.
 """
 
@@ -17,6 +18,7 @@ from django.test.utils import override_settings
 
 from demo.content import seed_content
 from demo.moderation import seed_moderation
+from demo.notifications import seed_notifications
 from demo.people import DEMO_ACCOUNTS, GROUP_NAME, PASSWORD, seed_people
 from demo.plan import seed_plan
 from groups.models import Role, SubGroup
@@ -74,4 +76,10 @@ def seed() -> None:
         admin=admin,
         moderator=accounts["moderator@example.org"],
         members=members,
+    )
+    seed_notifications(
+        group=group,
+        member=accounts["member@example.org"],
+        staff=accounts["staff@example.org"],
+        moderator=accounts["moderator@example.org"],
     )

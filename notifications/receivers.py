@@ -1,0 +1,176 @@
+"""Who is told what, when the apps below tell this one (connected in
+NotificationsConfig.ready). Each receiver runs in the transaction of the
+write that caused it.
+
+The rules: nothing about one's own actions; nothing from a place the person
+cannot read; a group's content reaches a person as far as their level there
+lets it (Alt, Normal, Kun omtaler, Fra); what is about the person themselves
+(their request decided, moderation's word about their post) always does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from groups import permissions as group_perms
+from groups.models import Membership, MembershipStatus, Role
+from groups.signals import membership_action, membership_requested
+from moderation.signals import author_told, case_needs_attention
+from notifications import selectors, services
+from notifications.models import Kind, Level
+from posts.models import Comment, Post
+from posts.signals import content_published, members_mentioned, reaction_given
+from scheduler import permissions as scheduler_perms
+from scheduler.signals import scheduled_post_failed
+
+
+def _allowed(user_ids: set[int], post: Post, kind: str) -> set[int]:
+    """Those of these people who can read the post's place and whose level
+    there lets this kind through."""
+    readers = selectors.readers_among(user_ids, post.group, post.subgroup)
+    levels = selectors.levels_for(readers, post.group, post.subgroup)
+    return {u for u in readers if kind in services.kinds_for_level(levels[u])}
+
+
+@receiver(content_published)
+def on_content_published(*, post: Post, comment: Comment | None, actor: Any, **kwargs: Any) -> None:
+    if comment is None:
+        services.follow_implicitly(user_id=actor.pk, post=post)
+        everyone = selectors.members_at_level(post.group, post.subgroup, Level.ALL)
+        services.notify(
+            recipients=everyone, kind=Kind.NEW_POST, group=post.group, actor=actor, post=post
+        )
+        return
+    # A comment: a reply to the post's author and to the author of the comment
+    # answered; a new comment to everyone else who follows the post.
+    answered: set[int] = {post.author_id} if post.author_id is not None else set()
+    if comment.parent_id is not None:
+        parent_author = (
+            Comment.objects.filter(pk=comment.parent_id).values_list("author_id", flat=True).first()
+        )
+        if parent_author is not None:
+            answered.add(parent_author)
+    answered.discard(actor.pk)
+    replied = _allowed(answered, post, Kind.REPLY)
+    services.notify(
+        recipients=replied,
+        kind=Kind.REPLY,
+        group=post.group,
+        actor=actor,
+        post=post,
+        comment=comment,
+    )
+    following = selectors.followers(post) - answered - {actor.pk}
+    services.notify(
+        recipients=_allowed(following, post, Kind.COMMENT),
+        kind=Kind.COMMENT,
+        group=post.group,
+        actor=actor,
+        post=post,
+        comment=comment,
+    )
+    services.follow_implicitly(user_id=actor.pk, post=post)
+
+
+@receiver(members_mentioned)
+def on_members_mentioned(
+    *, post: Post, comment: Comment | None, actor: Any, user_ids: list[int], **kwargs: Any
+) -> None:
+    services.notify(
+        recipients=_allowed(set(user_ids), post, Kind.MENTION),
+        kind=Kind.MENTION,
+        group=post.group,
+        actor=actor,
+        post=post,
+        comment=comment,
+    )
+
+
+@receiver(reaction_given)
+def on_reaction_given(*, post: Post, comment: Comment | None, actor: Any, **kwargs: Any) -> None:
+    author_id = comment.author_id if comment is not None else post.author_id
+    if author_id is None or author_id == actor.pk:
+        return
+    services.notify(
+        recipients=_allowed({author_id}, post, Kind.REACTION),
+        kind=Kind.REACTION,
+        group=post.group,
+        actor=actor,
+        post=post,
+        comment=comment,
+    )
+
+
+@receiver(membership_action)
+def on_membership_action(
+    *, group: Any, actor: Any, action: str, user_id: int, reason: str = "", **kwargs: Any
+) -> None:
+    if action in ("member_approve", "member_decline"):
+        services.notify(
+            recipients={user_id},
+            kind=Kind.JOIN_DECIDED,
+            group=group,
+            actor=actor,
+            object_id=1 if action == "member_approve" else 0,
+            text=reason,
+        )
+
+
+@receiver(membership_requested)
+def on_membership_requested(*, membership: Membership, **kwargs: Any) -> None:
+    admins = Membership.objects.filter(
+        group_id=membership.group_id, status=MembershipStatus.ACTIVE, role=Role.ADMIN
+    ).values_list("user_id", flat=True)
+    services.notify(
+        recipients=set(admins),
+        kind=Kind.JOIN_REQUEST,
+        group=membership.group,
+        actor=membership.user,
+        object_id=membership.pk,
+    )
+
+
+@receiver(author_told)
+def on_author_told(*, notice: Any, **kwargs: Any) -> None:
+    services.notify(
+        recipients={notice.user_id},
+        kind=Kind.MODERATION,
+        group=notice.group,
+        object_id=notice.pk,
+        text=notice.get_action_display(),
+    )
+
+
+@receiver(case_needs_attention)
+def on_case_needs_attention(*, case: Any, concern: bool, actor: Any, **kwargs: Any) -> None:
+    roles = group_perms.TEAM if concern else group_perms.ADMIN_OR_MODERATOR
+    team = Membership.objects.filter(
+        group_id=case.group_id, status=MembershipStatus.ACTIVE, role__in=roles
+    ).values_list("user_id", flat=True)
+    services.notify(
+        recipients=set(team) - {case.author_id, getattr(actor, "pk", None)},
+        kind=Kind.CONCERN if concern else Kind.CASE,
+        group=case.group,
+        actor=None,  # who reported stays with the moderators' queue
+        object_id=case.pk,
+    )
+
+
+@receiver(scheduled_post_failed)
+def on_scheduled_post_failed(*, scheduled: Any, **kwargs: Any) -> None:
+    if scheduled.group is None:
+        return
+    planners = Membership.objects.filter(
+        group=scheduled.group,
+        status=MembershipStatus.ACTIVE,
+        role__in=scheduler_perms.PLANNER_ROLES,
+    ).values_list("user_id", flat=True)
+    services.notify(
+        recipients={*planners, scheduled.author_id},
+        kind=Kind.PUBLISH_FAILED,
+        group=scheduled.group,
+        object_id=scheduled.pk,
+        text=scheduled.excerpt,
+    )
