@@ -335,6 +335,7 @@ def post_set_state(*, post: Post, state: str, actor: User | None = None) -> Post
             return locked
         if locked.state == ContentState.REMOVED:
             raise ValidationError(_("Opslaget er slettet og kan ikke vises igen."))
+        was_held = locked.state == ContentState.PENDING
         locked.state = state
         fields = ["state"]
         if state == ContentState.REMOVED:
@@ -346,7 +347,21 @@ def post_set_state(*, post: Post, state: str, actor: User | None = None) -> Post
             ContentState.REMOVED: "post.deleted",
         }.get(ContentState(state), "post.hidden")
         record_event(kind=kind, group=locked.group, subgroup_id=locked.subgroup_id, post=locked)
+        if was_held and state == ContentState.VISIBLE:
+            _tell_approved(locked, None)
     return locked
+
+
+def _tell_approved(post: Post, comment: Comment | None) -> None:
+    """A held post or comment a moderator let through: readers hear of it now,
+    as they would have when it was written."""
+    item: Any = comment if comment is not None else post
+    if item.author is None:
+        return
+    named = list(
+        Mention.objects.filter(post=post, comment=comment).values_list("user_id", flat=True)
+    )
+    _tell_published(item.author, post, comment, named)
 
 
 def comment_set_state(*, comment: Comment, state: str, actor: User | None = None) -> Comment:
@@ -366,8 +381,11 @@ def comment_set_state(*, comment: Comment, state: str, actor: User | None = None
         if locked.state == ContentState.REMOVED:
             raise ValidationError(_("Kommentaren er slettet og kan ikke vises igen."))
         was_visible = locked.state == ContentState.VISIBLE
+        was_held = locked.state == ContentState.PENDING
         locked.state = state
         locked.save(update_fields=["state"])
+        if was_held and state == ContentState.VISIBLE:
+            _tell_approved(locked.post, locked)
         now_visible = state == ContentState.VISIBLE
         if was_visible and not now_visible:
             Post.objects.filter(pk=locked.post_id, comment_count__gt=0).update(

@@ -239,3 +239,21 @@ def test_prune_deletes_old_read_rows_only(writer: User, member: User, group: Gro
     post_services.comment_create(actor=writer, post=unread_post, body="c")
     assert services.notifications_prune() == 1
     assert Notification.objects.filter(recipient=member).count() == 1
+
+
+def test_a_held_post_approved_by_a_moderator_tells_then(
+    writer: User, member: User, admin: User, moderator: User, group: Group
+) -> None:
+    mod_services.settings_update(
+        actor=admin,
+        group=group,
+        flag_threshold=3,
+        hold_first_posts=5,
+        held_keywords="",
+        concern_help_text="",
+    )
+    post = post_services.post_create(actor=writer, group=group, body=f"Hej @{member.display_name}")
+    assert told(member) == []
+    case = Case.objects.get(post=post)
+    mod_services.case_decide(actor=moderator, group=group, case_id=case.pk, decision="approve")
+    assert [n.kind for n in told(member)] == [Kind.MENTION]
