@@ -47,5 +47,5 @@ class BellConsumer(AsyncJsonWebsocketConsumer):
             await self._send_count()
 
     async def _send_count(self) -> None:
-        count = await database_sync_to_async(selectors.unread_count)(self.scope["user"])
+        count = await database_sync_to_async(selectors.unread_count)(self.scope["user"], fresh=True)
         await self.send_json({"unread": count})

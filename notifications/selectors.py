@@ -23,12 +23,25 @@ from notifications.models import Follow, GroupDefault, Level, Notification, Pref
 PER_PAGE = 20
 
 
-def unread_count(user: Any) -> int:
-    """The bell's number: unread rows (one query). Rows whose content has since
-    become invisible count until the centre is opened, which marks them read."""
+_UNREAD_ATTR = "_sammen_unread_notifications"
+
+
+def unread_count(user: Any, *, fresh: bool = False) -> int:
+    """The bell's number: unread rows (one query, kept on the user object for
+    the rest of the request: the page's cache key and its header both ask).
+    `fresh` counts again (a socket's user object lives as long as the socket)."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    if fresh or _UNREAD_ATTR not in user.__dict__:
+        user.__dict__[_UNREAD_ATTR] = Notification.objects.filter(
+            recipient=user, read_at__isnull=True
+        ).count()
+    return int(user.__dict__[_UNREAD_ATTR])
+
+
+def forget_unread(user: Any) -> None:
+    """After the person's own notifications changed in this request."""
+    user.__dict__.pop(_UNREAD_ATTR, None)
 
 
 def prime_reader(user: Any) -> None:

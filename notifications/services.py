@@ -21,6 +21,7 @@ from accounts.models import User
 from groups import permissions as group_perms
 from groups.models import Group, SubGroup
 from notifications import permissions as perms
+from notifications import selectors
 from notifications.models import Follow, GroupDefault, Kind, Level, Notification, Preference
 from posts.models import Comment, Post
 from sammen.events import publish, user_channel_name
@@ -91,6 +92,7 @@ def notification_read(*, actor: User, notification: Notification) -> Notificatio
             read_at=timezone.now()
         )
         notification.read_at = timezone.now()
+        selectors.forget_unread(actor)
         publish(user_channel_name(actor.pk), BELL_EVENT)
     return notification
 
@@ -102,6 +104,7 @@ def notifications_read_all(*, actor: User) -> int:
             read_at=timezone.now()
         )
         if count:
+            selectors.forget_unread(actor)
             publish(user_channel_name(actor.pk), BELL_EVENT)
     return count
 

@@ -33,18 +33,23 @@ class DanishFirstLocaleMiddleware:
 
 
 class PrivatePagesMiddleware:
-    """Pages for a logged-in person show group content or personal data: no
-    shared proxy and no browser's disk (a library or care-home PC) may keep
-    them. A response that set its own private policy (a photo may stay in its
-    reader's browser for a day) keeps it; nothing is ever marked public."""
+    """Pages for a logged-in person (a request with a session) show group
+    content or personal data: no shared proxy and no browser's disk (a library
+    or care-home PC) may keep them. A response that set its own private policy
+    (a photo may stay in its reader's browser for a day) keeps it; nothing is
+    ever marked public."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        signed_in = user is not None and user.is_authenticated
+        # A session cookie is enough to say so: reading the user here would cost
+        # every response a session and a user lookup the view itself may not need.
+        cached_user = getattr(request, "_cached_user", None)
+        signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES or bool(
+            cached_user is not None and cached_user.is_authenticated
+        )
         if signed_in and "private" not in response.get("Cache-Control", ""):
             response["Cache-Control"] = "private, no-store"
         return response

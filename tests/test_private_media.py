@@ -106,3 +106,15 @@ def test_upgrade_moves_photos_out_of_the_public_folder_once(settings: Any, tmp_p
     assert (private / "posts/scheduled/2026/11/thumbs/b.jpg").read_bytes() == b"b.jpg"
     assert not (media / "posts").exists()
     assert avatar.exists()  # public files stay
+
+
+@pytest.mark.django_db
+def test_every_answer_to_a_signed_in_person_is_private_no_store(
+    client_for: Any, member: Any, group: Any
+) -> None:
+    signed_in = client_for(member)
+    for path in ("/", group.get_absolute_url(), "/healthz", "/accounts/login/"):
+        policy = signed_in.get(path)["Cache-Control"]
+        assert "private" in policy and "no-store" in policy, (path, policy)
+    # A visitor without a session gets the public face without that mark.
+    assert "no-store" not in client_for(None).get(group.get_absolute_url()).get("Cache-Control", "")
