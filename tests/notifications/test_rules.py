@@ -28,6 +28,18 @@ def told(user: User, kind: str | None = None) -> list[Notification]:
     return list(rows)
 
 
+def hold_new_members_posts(admin: User, group: Group) -> None:
+    """New members' first five posts wait for a moderator."""
+    mod_services.settings_update(
+        actor=admin,
+        group=group,
+        flag_threshold=3,
+        hold_first_posts=5,
+        held_keywords="",
+        concern_help_text="",
+    )
+
+
 @pytest.fixture
 def writer(group: Group) -> User:
     user = make_user("writer@example.org", "Vera Skribent")
@@ -217,14 +229,7 @@ def test_a_hidden_post_disappears_from_the_centre(
 def test_a_held_post_tells_nobody_until_it_is_visible(
     writer: User, member: User, admin: User, group: Group
 ) -> None:
-    mod_services.settings_update(
-        actor=admin,
-        group=group,
-        flag_threshold=3,
-        hold_first_posts=5,
-        held_keywords="",
-        concern_help_text="",
-    )
+    hold_new_members_posts(admin, group)
     services.level_set(actor=member, group=group, level=Level.ALL)
     post_services.post_create(actor=writer, group=group, body=f"Hej @{member.display_name}")
     assert told(member) == []
@@ -244,14 +249,7 @@ def test_prune_deletes_old_read_rows_only(writer: User, member: User, group: Gro
 def test_a_held_post_approved_by_a_moderator_tells_then(
     writer: User, member: User, admin: User, moderator: User, group: Group
 ) -> None:
-    mod_services.settings_update(
-        actor=admin,
-        group=group,
-        flag_threshold=3,
-        hold_first_posts=5,
-        held_keywords="",
-        concern_help_text="",
-    )
+    hold_new_members_posts(admin, group)
     post = post_services.post_create(actor=writer, group=group, body=f"Hej @{member.display_name}")
     assert told(member) == []
     case = Case.objects.get(post=post)
