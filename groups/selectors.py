@@ -107,6 +107,12 @@ def group_staff_members(*, group: Group) -> list[Membership]:
     return rows
 
 
+def members_with_roles(*, group: Any, roles: Any) -> QuerySet[Membership]:
+    """The group's active members with one of these roles (a role set of
+    groups.permissions: the team, its administrators, its planners)."""
+    return Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE, role__in=roles)
+
+
 def group_pending_requests(*, group: Group) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(group=group, status=MembershipStatus.PENDING)

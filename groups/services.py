@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from groups import permissions as perms
+from groups import selectors
 from groups.models import (
     ANSWER_MAX_LENGTH,
     MAX_QUESTIONS,
@@ -113,7 +114,7 @@ def mail_team_after_commit(
     `also`), each once, after the caller's transaction commits."""
     recipients = {user.pk: user for user in also}
     for m in (
-        Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE, role__in=roles)
+        selectors.members_with_roles(group=group, roles=roles)
         .exclude(user__email="")
         .select_related("user")
     ):

@@ -15,7 +15,8 @@ from typing import Any
 from django.dispatch import receiver
 
 from groups import permissions as group_perms
-from groups.models import Membership, MembershipStatus, Role
+from groups import selectors as group_selectors
+from groups.models import Membership, Role
 from groups.signals import membership_action, membership_requested
 from moderation.signals import author_told, case_needs_attention
 from notifications import selectors, services
@@ -120,11 +121,9 @@ def on_membership_action(
 
 @receiver(membership_requested)
 def on_membership_requested(*, membership: Membership, **kwargs: Any) -> None:
-    admins = Membership.objects.filter(
-        group_id=membership.group_id, status=MembershipStatus.ACTIVE, role=Role.ADMIN
-    ).values_list("user_id", flat=True)
+    admins = group_selectors.members_with_roles(group=membership.group, roles=[Role.ADMIN])
     services.notify(
-        recipients=set(admins),
+        recipients=set(admins.values_list("user_id", flat=True)),
         kind=Kind.JOIN_REQUEST,
         group=membership.group,
         actor=membership.user,
@@ -146,11 +145,10 @@ def on_author_told(*, notice: Any, **kwargs: Any) -> None:
 @receiver(case_needs_attention)
 def on_case_needs_attention(*, case: Any, concern: bool, actor: Any, **kwargs: Any) -> None:
     roles = group_perms.TEAM if concern else group_perms.ADMIN_OR_MODERATOR
-    team = Membership.objects.filter(
-        group_id=case.group_id, status=MembershipStatus.ACTIVE, role__in=roles
-    ).values_list("user_id", flat=True)
+    team = group_selectors.members_with_roles(group=case.group, roles=roles)
     services.notify(
-        recipients=set(team) - {case.author_id, getattr(actor, "pk", None)},
+        recipients=set(team.values_list("user_id", flat=True))
+        - {case.author_id, getattr(actor, "pk", None)},
         kind=Kind.CONCERN if concern else Kind.CASE,
         group=case.group,
         actor=None,  # who reported stays with the moderators' queue
@@ -162,13 +160,11 @@ def on_case_needs_attention(*, case: Any, concern: bool, actor: Any, **kwargs: A
 def on_scheduled_post_failed(*, scheduled: Any, **kwargs: Any) -> None:
     if scheduled.group is None:
         return
-    planners = Membership.objects.filter(
-        group=scheduled.group,
-        status=MembershipStatus.ACTIVE,
-        role__in=scheduler_perms.PLANNER_ROLES,
-    ).values_list("user_id", flat=True)
+    planners = group_selectors.members_with_roles(
+        group=scheduled.group, roles=scheduler_perms.PLANNER_ROLES
+    )
     services.notify(
-        recipients={*planners, scheduled.author_id},
+        recipients={*planners.values_list("user_id", flat=True), scheduled.author_id},
         kind=Kind.PUBLISH_FAILED,
         group=scheduled.group,
         object_id=scheduled.pk,

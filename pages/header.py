@@ -38,12 +38,17 @@ def header_context(user: Any, group: Group) -> dict[str, Any]:
     return context
 
 
-def page_capabilities(user: Any, group: Group) -> list[Any]:
+def page_capabilities(user: Any, group: Group) -> list[Any] | None:
     """Everything the viewer's capabilities change on a group's pages (its
-    header and body), for the key of a cached page."""
+    header and body), for the key of a cached page; None for those whose page
+    is rendered every time (moderators: their tab counts the moderation queue,
+    which changes without touching the group)."""
+    mod = mod_perms.moderation_capabilities(user, group)
+    if mod["view_queue"]:
+        return None
     return [
         sorted(group_perms.group_capabilities(user, group).items()),
-        sorted(mod_perms.moderation_capabilities(user, group).items()),
+        sorted(mod.items()),
         scheduler_perms.can_plan(user, group),
         # The bell in the site header of a cached page.
         notification_selectors.unread_count(user),

@@ -113,10 +113,9 @@ def _place_page_key(request: HttpRequest, group: Any, subgroup: Any) -> str | No
     other part of these pages (header, tabs, side panel, sub-group members and
     requests) comes from the group, its memberships and sub-groups, which renew
     the generation (groups.receivers), and from the capabilities added here.
-    Moderators' pages are not cached: their tab counts the moderation queue,
-    which changes without touching the group."""
+    Moderators' pages are not cached (pages.header.page_capabilities)."""
     capabilities = page_capabilities(request.user, group)
-    if dict(capabilities[1])["view_queue"]:
+    if capabilities is None:
         return None
     if subgroup is not None:
         capabilities.append(

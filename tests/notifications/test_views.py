@@ -208,3 +208,17 @@ def test_follow_button_on_the_post_page(
     page = client.get(post.get_absolute_url()).content.decode()
     assert ">Følg<" in page
     assert Follow.objects.get(user=member, post=post).following is False
+
+
+def test_a_subgroup_level_only_for_those_who_read_the_subgroup(
+    group: Group, subgroup: Any, member: User, staff: User, client_for: Any
+) -> None:
+    field = f"level-{group.pk}-{subgroup.pk}"
+    page = client_for(member).get(reverse("notification-settings")).content.decode()
+    assert f'name="{field}"' in page
+    client_for(member).post(reverse("notification-settings"), {field: Level.MENTIONS})
+    assert Preference.objects.get(user=member, subgroup=subgroup).level == Level.MENTIONS
+
+    response = client_for(staff).post(reverse("notification-settings"), {field: Level.ALL})
+    assert response.status_code == 403
+    assert not Preference.objects.filter(user=staff).exists()
