@@ -12,6 +12,7 @@ from accounts.models import User
 from tests.conftest import LOGIN, MatrixRow, assert_answer, matrix_params
 from tests.groups.test_authorization import MATRIX as GROUPS
 from tests.moderation.test_views import MATRIX as MODERATION
+from tests.notifications.test_push import MATRIX as PUSH
 from tests.notifications.test_views import MATRIX as NOTIFICATIONS
 from tests.posts.test_views import MATRIX as POSTS
 from tests.scheduler.test_views import MATRIX as SCHEDULER
@@ -59,7 +60,14 @@ def project_url_names() -> set[str]:
 def test_every_url_of_every_app_has_a_row_in_an_authorization_matrix() -> None:
     covered = {
         name
-        for name, _method, _answers in [*GROUPS, *MODERATION, *SCHEDULER, *NOTIFICATIONS, *MATRIX]
+        for name, _method, _answers in [
+            *GROUPS,
+            *MODERATION,
+            *SCHEDULER,
+            *NOTIFICATIONS,
+            *PUSH,
+            *MATRIX,
+        ]
     } | set(POSTS)
     names = project_url_names()
     assert "home" in names and "plan-photo" in names  # the walk finds the apps' URLs
