@@ -2,7 +2,8 @@
 already told people what a real group would (replies, reactions, the
 moderation queue); here their times follow the content's, what is older than a
 few days is read, and Birthe (member@example.org) gets a fresh mention and a
-new comment on a post she follows, so her bell has something new on first look."""
+new comment on a post she follows, so her bell has something new on first look
+(and, after the delay window, an e-mail about the mention on the console)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,9 @@ def seed_notifications(*, group: Group, member: User, staff: User, moderator: Us
             output_field=DateTimeField(),
         )
     )
-    rows.update(updated_at=F("created_at"))
+    # The history is history: nobody is e-mailed about it now. Only what
+    # happens from here on (the two comments below, in ten minutes) is.
+    rows.update(updated_at=F("created_at"), email_due_at=None)
     cutoff = timezone.now() - timedelta(days=UNREAD_DAYS)
     rows.filter(updated_at__lt=cutoff).update(read_at=F("updated_at") + timedelta(hours=2))
 

@@ -7,4 +7,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifikationer")
 
     def ready(self) -> None:
-        from notifications import receivers  # noqa: F401 - connects the receivers
+        # Registers the tasks in every process, not only in workers: the web
+        # process enqueues them by name after commit (services.notify).
+        from notifications import (
+            receivers,  # noqa: F401 - connects the receivers
+            tasks,  # noqa: F401
+        )

@@ -9,6 +9,8 @@ shown: a post hidden or removed afterwards disappears from the centre.
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -45,6 +47,7 @@ class Kind(models.TextChoices):
     CONCERN = "concern", _("Bekymring for et medlem")
     CASE = "case", _("Ny sag i moderationskøen")
     PUBLISH_FAILED = "publish_failed", _("Et planlagt opslag kunne ikke udgives")
+    MAIL_STOPPED = "mail_stopped", _("Vores e-mails kan ikke nå frem")
 
 
 class GroupDefault(models.Model):
@@ -123,7 +126,10 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, related_name="+")
+    # Empty only for what is about the person's account (mail_stopped).
+    group = models.ForeignKey(
+        "groups.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     post = models.ForeignKey(
         "posts.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -147,6 +153,10 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # An immediate e-mail waits until then (the delay window); cleared when it
+    # is sent or skipped (read meanwhile, hidden, over budget: left to the digest).
+    email_due_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -155,6 +165,11 @@ class Notification(models.Model):
                 fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"
             ),
             models.Index(fields=["read_at"], name="notification_read_at"),
+            models.Index(
+                fields=["email_due_at"],
+                condition=Q(email_due_at__isnull=False),
+                name="notification_email_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -174,3 +189,134 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+# Kinds that reach a phone at once (web push); the rest wait for the centre and the digest.
+IMMEDIATE_KINDS = frozenset({Kind.REPLY, Kind.MENTION, Kind.JOIN_DECIDED, Kind.CONCERN})
+# Kinds worth an e-mail of their own, after the delay window and within the
+# budget. A join decision and a concern are e-mailed at once by the apps that
+# make them (groups, moderation), as transactional mail.
+MAIL_KINDS = frozenset({Kind.REPLY, Kind.MENTION})
+
+
+class DigestFrequency(models.TextChoices):
+    WEEKLY = "ugentlig", _("En gang om ugen")
+    DAILY = "daglig", _("Hver dag")
+    NEVER = "aldrig", _("Aldrig")
+
+
+class MailKind(models.TextChoices):
+    """What a person can unsubscribe from, one kind at a time."""
+
+    IMMEDIATE = "straks", _("E-mails om svar og omtaler")
+    DIGEST = "oversigt", _("Oversigten over det, du ikke har læst")
+
+
+def new_key() -> str:
+    return secrets.token_hex(16)
+
+
+class MailSettings(models.Model):
+    """A person's e-mail choices. No row: the defaults (immediate e-mails on,
+    the weekly digest on NOTIFY_DIGEST_WEEKDAY)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_settings"
+    )
+    immediate = models.BooleanField(default=True)
+    digest = models.CharField(
+        max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
+    )
+    # 0 = Monday … 6 = Sunday.
+    digest_weekday = models.PositiveSmallIntegerField(default=0)
+    # Unsubscribe links are signed with this: a new key voids every old link.
+    key = models.CharField(max_length=32, default=new_key)
+    # The provider said the address bounced hard or the person complained:
+    # no more mail to it, and the person is told on their next visit.
+    stopped_address = models.EmailField(blank=True)
+    stopped_reason = models.CharField(max_length=20, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(digest__in=DigestFrequency.values), name="mail_settings_digest_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(digest_weekday__lte=6), name="mail_settings_weekday_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.digest}"
+
+    def stops(self, address: str) -> bool:
+        return bool(self.stopped_address) and self.stopped_address.lower() == address.lower()
+
+
+class SentMail(models.Model):
+    """One e-mail sent to a person (for the per-person budget and the record)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=MailKind.choices)
+    message_id = models.CharField(max_length=200)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "kind", "-sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class DigestState(models.TextChoices):
+    PENDING = "pending", _("Venter")
+    SENT = "sent", _("Sendt")
+    EMPTY = "empty", _("Intet ulæst")
+
+
+class Digest(models.Model):
+    """One digest per person and period (the local date it is for). The row is
+    made before anything is sent, and only one can exist: two beats, a killed
+    worker or a lost task still send it once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    period = models.DateField()
+    # The first day the digest covers (the day after the previous one).
+    since = models.DateTimeField()
+    state = models.CharField(
+        max_length=10, choices=DigestState.choices, default=DigestState.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period"], name="digest_once_per_period"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(state="pending"),
+                name="digest_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.period} {self.state}"
+
+
+class PushSubscription(models.Model):
+    """A browser or phone that asked for push messages (web push, VAPID)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.endpoint[:40]}"

@@ -16,12 +16,18 @@ from posts.models import ContentState
 from scheduler import permissions as scheduler_perms
 
 POST_KINDS = {Kind.REPLY, Kind.COMMENT, Kind.MENTION, Kind.REACTION, Kind.NEW_POST}
+# About the person themselves, whatever became of the group since.
+SELF_KINDS = {Kind.JOIN_DECIDED, Kind.MODERATION, Kind.MAIL_STOPPED}
 
 
 def can_see(user: Any, n: Notification) -> bool:
     if n.recipient_id != getattr(user, "pk", None):
         return False
+    if n.kind in SELF_KINDS:
+        return True  # about the person's own request, words or address
     group = n.group
+    if group is None:
+        return False
     if n.kind in POST_KINDS:
         post = n.post
         if post is None or post.state != ContentState.VISIBLE:
@@ -29,12 +35,8 @@ def can_see(user: Any, n: Notification) -> bool:
         if n.comment is not None and n.comment.state != ContentState.VISIBLE:
             return False
         return post_perms.can_read_place(user, group, post.subgroup)
-    if n.kind == Kind.JOIN_DECIDED:
-        return True  # about the person's own request, whatever its answer
     if n.kind == Kind.JOIN_REQUEST:
         return group_perms.can_manage_members(user, group)
-    if n.kind == Kind.MODERATION:
-        return True  # about the person's own words
     if n.kind == Kind.CONCERN:
         return mod_perms.can_see_concerns(user, group)
     if n.kind == Kind.CASE:
@@ -61,3 +63,9 @@ def can_follow(user: Any, post: Any) -> bool:
     return post.state == ContentState.VISIBLE and post_perms.can_read_place(
         user, post.group, post.subgroup
     )
+
+
+def require_digest_preview(user: Any, group: Any) -> None:
+    """Those who plan the group's posts see what its weekly e-mail looks like
+    (404 for those who may not read the group, 403 for its other members)."""
+    scheduler_perms.require_plan(user, group)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from anymail.signals import AnymailInboundEvent, AnymailTrackingEvent, inbound, tracking
 from django.dispatch import receiver
 
 from groups import permissions as group_perms
@@ -19,7 +20,7 @@ from groups import selectors as group_selectors
 from groups.models import Membership, Role
 from groups.signals import membership_action, membership_requested
 from moderation.signals import author_told, case_needs_attention
-from notifications import selectors, services
+from notifications import mail, mailing, selectors, services
 from notifications.models import Kind, Level
 from posts.models import Comment, Post
 from posts.signals import content_published, members_mentioned, reaction_given
@@ -170,3 +171,30 @@ def on_scheduled_post_failed(*, scheduled: Any, **kwargs: Any) -> None:
         object_id=scheduled.pk,
         text=scheduled.excerpt,
     )
+
+
+# --- The e-mail provider's webhooks (anymail) -------------------------------------
+
+STOP_EVENTS = {"bounced", "complained"}
+
+
+@receiver(tracking)
+def on_mail_tracking(*, event: AnymailTrackingEvent, esp_name: str, **kwargs: Any) -> None:
+    """A hard bounce or a complaint stops mail to that address (a soft bounce
+    arrives as "deferred" and changes nothing)."""
+    if event.event_type in STOP_EVENTS and event.recipient:
+        mailing.address_stop(address=event.recipient, reason=event.event_type)
+
+
+@receiver(inbound)
+def on_mail_inbound(*, event: AnymailInboundEvent, esp_name: str, **kwargs: Any) -> None:
+    """The mailto: half of List-Unsubscribe: subject "unsubscribe <token>"."""
+    subject = (event.message.subject or "") if event.message else ""
+    word, _space, token = subject.strip().partition(" ")
+    if word.lower() != "unsubscribe" or not token:
+        return
+    try:
+        row, kind = mail.token_payload(token.strip())
+    except mail.BadToken:
+        return
+    mailing.unsubscribe(row=row, kind=kind)

@@ -18,7 +18,15 @@ from groups.models import (
     SubGroupMembershipStatus,
 )
 from notifications import permissions as perms
-from notifications.models import Follow, GroupDefault, Level, Notification, Preference
+from notifications.models import (
+    Follow,
+    GroupDefault,
+    Level,
+    MailSettings,
+    Notification,
+    Preference,
+    PushSubscription,
+)
 
 PER_PAGE = 20
 
@@ -196,3 +204,17 @@ def my_places(user: Any) -> list[dict[str, Any]]:
             }
         )
     return places
+
+
+def mail_choices(user: Any) -> MailSettings:
+    """The person's e-mail choices; the defaults (unsaved) if never chosen."""
+    row = MailSettings.objects.filter(user=user).first()
+    return row if row is not None else MailSettings(user=user)
+
+
+# --- Web push -------------------------------------------------------------------------
+
+
+def push_devices(user: Any) -> int:
+    """On how many browsers or phones the person has push messages on."""
+    return PushSubscription.objects.filter(user=user).count()

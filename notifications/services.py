@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -21,8 +22,18 @@ from accounts.models import User
 from groups import permissions as group_perms
 from groups.models import Group, SubGroup
 from notifications import permissions as perms
-from notifications import selectors
-from notifications.models import Follow, GroupDefault, Kind, Level, Notification, Preference
+from notifications import push, selectors
+from notifications.models import (
+    IMMEDIATE_KINDS,
+    MAIL_KINDS,
+    Follow,
+    GroupDefault,
+    Kind,
+    Level,
+    Notification,
+    Preference,
+    PushSubscription,
+)
 from posts.models import Comment, Post
 from sammen.events import publish, user_channel_name
 
@@ -47,6 +58,10 @@ def notify(
     if not told:
         return 0
     now = timezone.now()
+    # A reply or mention waits for its e-mail (notifications.mailing.mail_due).
+    email_due = None
+    if kind in MAIL_KINDS:
+        email_due = now + timedelta(seconds=int(settings.NOTIFY_EMAIL_DELAY_SECONDS))
     joined: set[int] = set()
     if post is not None:
         existing = Notification.objects.filter(
@@ -61,6 +76,11 @@ def notify(
                 updated_at=now,
                 text=text[:200],
             )
+            if email_due is not None:
+                # Coalesced: one e-mail per unread row, however many events join it.
+                existing.filter(email_due_at__isnull=True, emailed_at__isnull=True).update(
+                    email_due_at=email_due
+                )
     fresh = [
         Notification(
             recipient_id=user_id,
@@ -73,6 +93,7 @@ def notify(
             text=text[:200],
             created_at=now,
             updated_at=now,
+            email_due_at=email_due,
         )
         for user_id in sorted(told - joined)
     ]
@@ -81,7 +102,16 @@ def notify(
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
     for user_id in sorted(told):
         publish(user_channel_name(user_id), BELL_EVENT)
+    if email_due is not None and email_due <= now:
+        transaction.on_commit(_send_due_mail_now)  # NOTIFY_EMAIL_DELAY_SECONDS = 0
+    if kind in IMMEDIATE_KINDS:
+        push.push_after_commit(user_ids=told, kind=kind)
     return len(told)
+
+
+def _send_due_mail_now() -> None:
+    # By name: notifications.tasks imports this module.
+    current_app.tasks["notifications.mail_due"].delay()
 
 
 def notification_read(*, actor: User, notification: Notification) -> Notification:
@@ -167,3 +197,46 @@ def kinds_for_level(level: str) -> set[str]:
         return {Kind.MENTION.value}
     normal = {k.value for k in (Kind.REPLY, Kind.COMMENT, Kind.MENTION, Kind.REACTION)}
     return normal | {Kind.NEW_POST.value} if level == Level.ALL else normal
+
+
+# --- Web push ("Beskeder på telefonen"; the protocol is notifications/push.py) ----
+
+
+def push_subscription_save(
+    *, actor: User, endpoint: str, p256dh: str, auth: str
+) -> PushSubscription:
+    """Remember a browser that asked for push messages after the person pressed
+    "Få besked på telefonen". The endpoint belongs to the browser: sent again
+    from another account (a shared computer), it moves to that account. Refused
+    with a ValidationError unless the endpoint is a push service over https
+    (push.endpoint_allowed) and the keys are the sizes Web Push uses. A person
+    keeps their newest push.MAX_DEVICES devices."""
+    endpoint = push.clean_endpoint(endpoint)
+    p256dh, auth = push.clean_keys(p256dh=p256dh, auth=auth)
+    with transaction.atomic():
+        subscription, _created = PushSubscription.objects.update_or_create(
+            endpoint=endpoint, defaults={"user": actor, "p256dh": p256dh, "auth": auth}
+        )
+        older = PushSubscription.objects.filter(user=actor).order_by("-created_at", "-pk")
+        stale = list(older.values_list("pk", flat=True)[push.MAX_DEVICES :])
+        if stale:
+            PushSubscription.objects.filter(pk__in=stale).delete()
+    return subscription
+
+
+def push_subscription_delete(*, actor: User, endpoint: str) -> int:
+    """ "Slå fra" on one device: the person's own subscription only (another's
+    endpoint deletes nothing). Returns how many were deleted (0 or 1)."""
+    deleted, _kinds = PushSubscription.objects.filter(user=actor, endpoint=endpoint).delete()
+    return deleted
+
+
+def push_test_send(*, actor: User) -> int:
+    """ "Send en prøve": the test push to each of the person's devices, now.
+    Returns how many devices' push services accepted it (a device they no
+    longer know is forgotten)."""
+    if not PushSubscription.objects.filter(user=actor).exists():
+        raise ValidationError(
+            _("Du har ikke slået beskeder på telefonen til på denne enhed endnu.")
+        )
+    return push.deliver(user_ids=[actor.pk], kind=push.TEST)

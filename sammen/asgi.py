@@ -56,9 +56,9 @@ else:
     application = router
 
 if settings.SCHEDULER_IN_PROCESS:
-    from scheduler import runner
+    from sammen import periodic
 
-    runner.start()
+    periodic.start()
 
 # Garbage collection. CPython's full collection walks every live object while
 # the event loop waits: on one Daphne process holding 1,000 sockets it took

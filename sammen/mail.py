@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import smtplib
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -19,13 +23,80 @@ def absolute_url(path: str) -> str:
 def mail_after_commit(
     user: Any, subject: Any, subject_params: dict[str, Any], template: str, context: dict[str, Any]
 ) -> None:
-    """Send a plain-text e-mail once the transaction commits, wholly in the
-    site's language (not in the language of whoever clicked)."""
+    """Send an e-mail (plain text, and the same text as HTML for mail clients
+    that show only that) once the transaction commits, wholly in the site's
+    language (not in the language of whoever clicked)."""
     recipient = user.email
 
     def send() -> None:
         with translation.override(settings.LANGUAGE_CODE):
             body = render_to_string(template, {**context, "user": user})
-            send_mail(str(subject) % subject_params, body, None, [recipient], fail_silently=True)
+            title = str(subject) % subject_params
+            html = render_to_string("email/transactional.html", {"subject": title, "text": body})
+        message = EmailMultiAlternatives(title, body, None, [recipient])
+        message.attach_alternative(html, "text/html")
+        message.send(fail_silently=True)
 
     transaction.on_commit(send)
+
+
+class HeldMessage:
+    """An e-mail handed to the mail server all but its last line.
+
+    SMTP delivers a message only when the server answers the final "." of
+    DATA: a client that dies before sending it has sent nothing. So a sender
+    that must send exactly once writes "sent" in its transaction while the
+    message is held here, commits, and then releases it: killed before the
+    commit, nothing was sent and the row says so; killed after, the only
+    window left is the one write of the final line. Backends other than SMTP
+    (console, locmem, a provider's API) send in hold() and release() reports
+    that: at least once, with the same Message-ID if ever sent again.
+    """
+
+    def __init__(self, connection: Any, message: Any) -> None:
+        self.connection = connection
+        self.message = message
+        self.smtp: Any = None
+        self.sent = False
+
+    def hold(self) -> bool:
+        """Send everything but the final line. False if the server refused
+        the sender or every recipient (nothing will be sent)."""
+        if not isinstance(self.connection, SmtpBackend):
+            self.sent = bool(self.connection.send_messages([self.message]))
+            return self.sent
+        self.connection.open()
+        smtp = self.connection.connection
+        assert smtp is not None  # open() connected or raised
+        encoding = self.message.encoding or settings.DEFAULT_CHARSET
+        sender = sanitize_address(self.message.from_email, encoding)
+        recipients = [sanitize_address(a, encoding) for a in self.message.recipients()]
+        smtp.ehlo_or_helo_if_needed()
+        code, _reply = smtp.mail(sender)
+        if code != 250:
+            smtp.rset()
+            return False
+        accepted = [r for r in recipients if smtp.rcpt(r)[0] in (250, 251)]
+        if not accepted:
+            smtp.rset()
+            return False
+        code, _reply = smtp.docmd("data")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, _reply)
+        data = self.message.message().as_bytes(linesep="\r\n")
+        data = re.sub(rb"(?m)^\.", b"..", re.sub(rb"(?:\r\n|\n|\r(?!\n))", b"\r\n", data))
+        if not data.endswith(b"\r\n"):
+            data += b"\r\n"
+        smtp.send(data)
+        self.smtp = smtp
+        return True
+
+    def release(self) -> bool:
+        """Send the final line: the server takes the message now. False if it
+        refused it at the last moment (the caller undoes its "sent")."""
+        if self.smtp is None:
+            return self.sent
+        self.smtp.send(b".\r\n")
+        code, _reply = self.smtp.getreply()
+        self.smtp = None
+        return bool(code == 250)

@@ -8,6 +8,7 @@ channels-redis layer and Celery on Redis. See the configuration table in README.
 from __future__ import annotations
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "allauth",
     "allauth.account",
+    "anymail",
     "sammen",
     "accounts",
     "groups",
@@ -238,6 +240,8 @@ SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
 # How many extra publish tasks a tick sends when it finds a backlog (one per
 # other worker process is enough).
 SCHEDULER_BACKLOG_HELPERS = env_number("SCHEDULER_BACKLOG_HELPERS", 3)
+# How often the periodic task looks for e-mails that are due (seconds).
+NOTIFY_EMAIL_SWEEP_SECONDS = env_number("NOTIFY_EMAIL_SWEEP_SECONDS", 30, whole=False, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "scheduler-publish-due": {
         "task": "scheduler.publish_due",
@@ -250,9 +254,42 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
         "options": {"expires": 3600},
     },
+    # Immediate e-mails whose delay window has passed, and digests that are due.
+    "notifications-mail-due": {
+        "task": "notifications.mail_due",
+        "schedule": NOTIFY_EMAIL_SWEEP_SECONDS,
+        "options": {"expires": 60},
+    },
+    "notifications-digests-due": {
+        "task": "notifications.digests_due",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 300},
+    },
 }
 # How long a read notification is kept (days).
 NOTIFICATIONS_KEEP_READ_DAYS = env_number("NOTIFICATIONS_KEEP_READ_DAYS", 90, minimum=1)
+
+# --- Notification e-mail (notifications/mail.py, docs/architecture.md) ---------
+# An immediate e-mail (a reply, a mention, a join decision) waits this long and
+# is skipped if the person read it in the app meanwhile; 0 sends at once.
+NOTIFY_EMAIL_DELAY_SECONDS = env_number("NOTIFY_EMAIL_DELAY_SECONDS", 600)
+# At most this many immediate e-mails per person an hour and a day; the rest
+# waits for the digest.
+NOTIFY_EMAIL_PER_HOUR = env_number("NOTIFY_EMAIL_PER_HOUR", 1)
+NOTIFY_EMAIL_PER_DAY = env_number("NOTIFY_EMAIL_PER_DAY", 3)
+# The digest goes out at this local hour (Europe/Copenhagen); weekly on the
+# person's weekday (this one until they choose: 0 = Monday).
+NOTIFY_DIGEST_HOUR = env_number("NOTIFY_DIGEST_HOUR", 7)
+NOTIFY_DIGEST_WEEKDAY = env_number("NOTIFY_DIGEST_WEEKDAY", 0)
+# Digests are sent in batches of this many people per task; a batch whose task
+# was lost (a killed worker) is handed out again after this many seconds.
+NOTIFY_DIGEST_BATCH = env_number("NOTIFY_DIGEST_BATCH", 200, minimum=1)
+NOTIFY_DIGEST_STALE_SECONDS = env_number("NOTIFY_DIGEST_STALE_SECONDS", 600, minimum=1)
+# A mailbox for the mailto: half of List-Unsubscribe (an inbound address of the
+# e-mail provider, handled by anymail's inbound webhook). Empty: https only.
+NOTIFY_UNSUBSCRIBE_MAILTO = os.environ.get("NOTIFY_UNSUBSCRIBE_MAILTO", "")
+# How long an unsubscribe link works (days).
+NOTIFY_UNSUBSCRIBE_DAYS = env_number("NOTIFY_UNSUBSCRIBE_DAYS", 365, minimum=1)
 
 # --- Auth (django-allauth) ---------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -297,6 +334,37 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sammen <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# An e-mail provider instead of SMTP (docs/operations.md): EMAIL_BACKEND names
+# the provider's anymail backend (e.g. anymail.backends.postmark.EmailBackend)
+# and every ANYMAIL_* variable of the environment is passed on (ANYMAIL_POSTMARK_
+# SERVER_TOKEN=… becomes ANYMAIL["POSTMARK_SERVER_TOKEN"]). Bounce, complaint
+# and inbound webhooks are served at /anymail/<provider>/… only when
+# ANYMAIL_WEBHOOK_SECRET ("user:password", basic auth) is set.
+ANYMAIL = {
+    key.removeprefix("ANYMAIL_"): value
+    for key, value in os.environ.items()
+    if key.startswith("ANYMAIL_") and value
+}
+
+# --- Web push (notifications/push.py) ------------------------------------------
+# VAPID identifies this server to the browsers' push services. The private key is
+# a P-256 key: PEM (line breaks may be written "\n") or the raw 32 bytes in
+# base64url. Unset, a key is made once in WEBPUSH_VAPID_KEY_FILE and reused (the
+# embedded default). Every process of a deployment must use the same key, and a
+# new key silently ends every subscription made with the old one.
+WEBPUSH_VAPID_PRIVATE_KEY = os.environ.get("WEBPUSH_VAPID_PRIVATE_KEY", "")
+WEBPUSH_VAPID_KEY_FILE = Path(
+    os.environ.get("WEBPUSH_VAPID_KEY_FILE", VAR_DIR / "vapid_private.pem")
+)
+# The applicationServerKey browsers subscribe with (base64url, uncompressed point).
+# Optional: it is derived from the private key; when set, it must belong to it.
+WEBPUSH_VAPID_PUBLIC_KEY = os.environ.get("WEBPUSH_VAPID_PUBLIC_KEY", "")
+# Whom a push service can contact about this server: mailto: or https: (RFC 8292).
+WEBPUSH_SUBJECT = os.environ.get("WEBPUSH_SUBJECT") or f"mailto:{parseaddr(DEFAULT_FROM_EMAIL)[1]}"
+# Hosts whose plain-http (or local) push endpoints are accepted: only the tests'
+# local push receiver (127.0.0.1). Every other endpoint must be https on the
+# public internet, since this server posts to whatever endpoint a browser names.
+WEBPUSH_INSECURE_HOSTS = env_list("WEBPUSH_INSECURE_HOSTS", [])
 
 # --- Adapters: a lower app asks, a higher app answers (docs/architecture.md) ----
 # posts asks whether a new post or comment must wait for a moderator.

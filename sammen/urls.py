@@ -15,6 +15,8 @@ from sammen.views import healthz, public_media
 urlpatterns = [
     path("", page_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    # The installable app: its manifest and the service worker that shows pushes.
+    path("", include(notification_urls.root_urlpatterns)),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
     path("groups/", include("groups.urls")),
@@ -34,6 +36,12 @@ urlpatterns = [
     # (sammen/storage.py). A front proxy may take this over (docs/operations.md).
     re_path(r"^%s(?P<path>.*)$" % re.escape(settings.MEDIA_URL.lstrip("/")), public_media),
 ]
+
+
+# E-mail provider webhooks (bounces, complaints, inbound unsubscribe mail):
+# only with a webhook secret, which anymail checks on every call.
+if settings.ANYMAIL.get("WEBHOOK_SECRET"):
+    urlpatterns.insert(0, path("anymail/", include("anymail.urls")))
 
 
 def bare(request: HttpRequest) -> HttpResponse:

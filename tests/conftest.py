@@ -171,6 +171,8 @@ def _fast_and_isolated(request: pytest.FixtureRequest, settings: Any, tmp_path: 
     # Uploaded files (public and private) go to throw-away directories, not var/.
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    # A web push key made for the test, if it needs one, not in var/.
+    settings.WEBPUSH_VAPID_KEY_FILE = tmp_path / "vapid_private.pem"
     # Rate-limit counters of their own: no test inherits another's writes.
     settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
 
@@ -184,6 +186,18 @@ def static_from_finders(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Celery tasks run in the calling process, as in the embedded default,
+    whatever broker the suite has (a PostgreSQL + Redis run has no worker)."""
+    from sammen.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
 
 
 @pytest.fixture
@@ -493,6 +507,7 @@ def asgi_server(
         # The files this test's own settings write to (tests/conftest.py).
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+        "WEBPUSH_VAPID_KEY_FILE": str(settings.WEBPUSH_VAPID_KEY_FILE),
         **asgi_server_env,
     }
     # Our own async-unsafe escape hatch is for the test process only.
@@ -533,3 +548,74 @@ def asgi_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# --- A real SMTP server (aiosmtpd), for the e-mail tests ------------------------------
+
+
+class SmtpSink:
+    """tests/smtp_sink.py as a child process; what it accepted, parsed."""
+
+    def __init__(self, port: int, folder: Path, process: subprocess.Popen[bytes]) -> None:
+        self.port = port
+        self.folder = folder
+        self.process = process
+
+    def messages(self) -> list[Any]:
+        from email import message_from_bytes, policy
+
+        return [
+            message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in sorted(self.folder.glob("*.eml"))
+        ]
+
+    def count(self) -> int:
+        return len(list(self.folder.glob("*.eml")))
+
+    def use(self, settings: Any) -> None:
+        """Point this process's Django at the sink."""
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = self.port
+        settings.EMAIL_USE_TLS = False
+
+    def env(self) -> dict[str, str]:
+        """The same, for a child process (a Celery worker)."""
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(self.port),
+        }
+
+
+def start_smtp_sink(folder: Path, *, delay: float = 0.0) -> SmtpSink:
+    folder.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            str(Path(__file__).with_name("smtp_sink.py")),
+            "--port",
+            str(port),
+            "--folder",
+            str(folder),
+            "--delay",
+            str(delay),
+        ],
+        stdout=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != b"ready":
+        process.kill()
+        raise RuntimeError("the SMTP sink did not start")
+    return SmtpSink(port, folder, process)
+
+
+@pytest.fixture
+def smtp_sink(tmp_path: Path) -> Iterator[SmtpSink]:
+    sink = start_smtp_sink(tmp_path / "mails")
+    try:
+        yield sink
+    finally:
+        sink.process.terminate()
+        sink.process.wait(timeout=10)

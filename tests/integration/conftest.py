@@ -4,13 +4,15 @@ are skipped; `.ci/run` always sets both."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,119 @@ def uvicorn(service_env: dict[str, str], start_process: object) -> object:
         "--no-access-log",
     ]
     return lambda: _server(start_process, service_env, argv)
+
+
+# --- Celery workers and beats as processes ------------------------------------------
+
+
+class Procs:
+    """Celery workers and beats as child processes, each in its own session
+    (process group), with its output in a log file for the failure message."""
+
+    def __init__(self, env: dict[str, str], logdir: Path) -> None:
+        self.env = {**env, "SCHEDULER_POLL_SECONDS": "1", "LOG_LEVEL": "WARNING"}
+        self.logdir = logdir
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def _start(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        log = open(self.logdir / f"{name}.log", "ab")  # noqa: SIM115 - closed by the child
+        # The process's PostgreSQL sessions carry its name (pg_stat_activity).
+        env = {**self.env, "DATABASE_URL": f"{self.env['DATABASE_URL']}?application_name={name}"}
+        proc = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        self.procs[name] = proc
+        return proc
+
+    def worker(self, name: str, concurrency: int = 2) -> subprocess.Popen[bytes]:
+        return self._start(
+            name,
+            [
+                str(BIN / "celery"),
+                "-A",
+                "sammen",
+                "worker",
+                f"--concurrency={concurrency}",
+                "--loglevel=warning",
+                "-n",
+                f"{name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+        )
+
+    def beat(self, name: str) -> subprocess.Popen[bytes]:
+        # DatabaseScheduler (CELERY_BEAT_SCHEDULER): reads the schedule from the test
+        # database, where it syncs CELERY_BEAT_SCHEDULE at start; -s is unused by it
+        # but keeps any file out of the working tree.
+        return self._start(
+            name,
+            [
+                str(BIN / "celery"),
+                "-A",
+                "sammen",
+                "beat",
+                "--loglevel=warning",
+                "-s",
+                str(self.logdir / f"{name}-schedule"),
+            ],
+        )
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the whole process group: the worker and its pool children."""
+        proc = self.procs[name]
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+    def logs(self) -> str:
+        parts = []
+        for name in self.procs:
+            text = (self.logdir / f"{name}.log").read_text(errors="replace")
+            parts.append(f"--- {name} (last 3000 chars) ---\n{text[-3000:]}")
+        return "\n".join(parts)
+
+
+@pytest.fixture
+def procs(service_env: dict[str, str], tmp_path: Path) -> Iterator[Procs]:
+    from sammen.celery import app
+
+    # Ticks left in the queue by an earlier run would only expire, but start clean.
+    app.control.purge()
+    p = Procs(service_env, tmp_path)
+    try:
+        yield p
+    finally:
+        # Before pytest-django flushes the tables the processes still use.
+        p.stop_all()
+
+
+def wait_for(
+    predicate: Callable[[], bool], timeout: float, procs: Procs, what: str, every: float = 0.25
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(every)
+    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}\n{procs.logs()}")

@@ -9,129 +9,16 @@ worker's pool children with it (a crashed machine, not a polite shutdown)."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import BIN, ROOT
+from .conftest import Procs, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-POLL = "1"  # SCHEDULER_POLL_SECONDS for the beats started here
-
-
-# --- processes ----------------------------------------------------------------------
-
-
-class Procs:
-    """Celery workers and beats as child processes, each in its own session
-    (process group), with its output in a log file for the failure message."""
-
-    def __init__(self, env: dict[str, str], logdir: Path) -> None:
-        self.env = {**env, "SCHEDULER_POLL_SECONDS": POLL, "LOG_LEVEL": "WARNING"}
-        self.logdir = logdir
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-
-    def _start(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
-        log = open(self.logdir / f"{name}.log", "ab")  # noqa: SIM115 - closed by the child
-        # The process's PostgreSQL sessions carry its name (pg_stat_activity).
-        env = {**self.env, "DATABASE_URL": f"{self.env['DATABASE_URL']}?application_name={name}"}
-        proc = subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        self.procs[name] = proc
-        return proc
-
-    def worker(self, name: str, concurrency: int = 2) -> subprocess.Popen[bytes]:
-        return self._start(
-            name,
-            [
-                str(BIN / "celery"),
-                "-A",
-                "sammen",
-                "worker",
-                f"--concurrency={concurrency}",
-                "--loglevel=warning",
-                "-n",
-                f"{name}@%h",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-        )
-
-    def beat(self, name: str) -> subprocess.Popen[bytes]:
-        # DatabaseScheduler (CELERY_BEAT_SCHEDULER): reads the schedule from the test
-        # database, where it syncs CELERY_BEAT_SCHEDULE at start; -s is unused by it
-        # but keeps any file out of the working tree.
-        return self._start(
-            name,
-            [
-                str(BIN / "celery"),
-                "-A",
-                "sammen",
-                "beat",
-                "--loglevel=warning",
-                "-s",
-                str(self.logdir / f"{name}-schedule"),
-            ],
-        )
-
-    def kill(self, name: str) -> None:
-        """SIGKILL the whole process group: the worker and its pool children."""
-        proc = self.procs[name]
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-
-    def stop_all(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-
-    def logs(self) -> str:
-        parts = []
-        for name in self.procs:
-            text = (self.logdir / f"{name}.log").read_text(errors="replace")
-            parts.append(f"--- {name} (last 3000 chars) ---\n{text[-3000:]}")
-        return "\n".join(parts)
-
-
-@pytest.fixture
-def procs(service_env: dict[str, str], tmp_path: Path) -> Iterator[Procs]:
-    from sammen.celery import app
-
-    # Ticks left in the queue by an earlier run would only expire, but start clean.
-    app.control.purge()
-    p = Procs(service_env, tmp_path)
-    try:
-        yield p
-    finally:
-        # Before pytest-django flushes the tables the processes still use.
-        p.stop_all()
 
 
 # --- data ------------------------------------------------------------------------------
@@ -170,17 +57,6 @@ def _published(group: Any) -> int:
     from scheduler.models import ScheduledPost, ScheduledState
 
     return ScheduledPost.objects.filter(group=group, state=ScheduledState.PUBLISHED).count()
-
-
-def _wait(
-    predicate: Callable[[], bool], timeout: float, procs: Procs, what: str, every: float = 0.25
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(every)
-    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}\n{procs.logs()}")
 
 
 def _sessions(name: str, *, in_transaction: bool = False) -> int:
@@ -234,7 +110,7 @@ def test_two_workers_and_two_beats_by_mistake_publish_each_post_exactly_once(
     procs.beat("beat1")
     procs.beat("beat2")  # a second beat, started by mistake: twice the ticks
 
-    _wait(lambda: _published(group) == n, 180, procs, f"{n} posts published")
+    wait_for(lambda: _published(group) == n, 180, procs, f"{n} posts published")
     time.sleep(3)  # a few more ticks from both beats: nothing may be published again
     _assert_exactly_once(group, n)
 
@@ -251,7 +127,7 @@ def test_a_worker_killed_mid_backlog_loses_nothing_and_duplicates_nothing(
     procs.beat("beat")
 
     # Kill w1 once a few hundred are out and w1 is inside a publishing transaction.
-    _wait(
+    wait_for(
         lambda: _published(group) >= 300 and _sessions("w1", in_transaction=True) > 0,
         180,
         procs,
@@ -262,10 +138,10 @@ def test_a_worker_killed_mid_backlog_loses_nothing_and_duplicates_nothing(
     at_kill = _published(group)
     assert at_kill < n, "the backlog was already done: nothing was killed mid-run"
     # PostgreSQL sees the connections drop and rolls their transactions back.
-    _wait(lambda: _sessions("w1") == 0, 30, procs, "w1's sessions to end")
+    wait_for(lambda: _sessions("w1") == 0, 30, procs, "w1's sessions to end")
     procs.worker("w3")  # a replacement, as a supervisor would start one
 
-    _wait(lambda: _published(group) == n, 300, procs, f"all {n} posts published after the kill")
+    wait_for(lambda: _published(group) == n, 300, procs, f"all {n} posts published after the kill")
     time.sleep(3)
     _assert_exactly_once(group, n)
 
@@ -302,7 +178,7 @@ def test_posts_that_fell_due_while_no_worker_ran_are_published_at_start_with_the
     started = timezone.now()
     app.send_task("scheduler.publish_due")
 
-    _wait(lambda: _published(group) == n, 120, procs, f"{n} overdue posts published")
+    wait_for(lambda: _published(group) == n, 120, procs, f"{n} overdue posts published")
     rows = list(
         ScheduledPost.objects.filter(group=group, state=ScheduledState.PUBLISHED).order_by(
             "publish_at", "id"

@@ -9,7 +9,16 @@ from django.urls import reverse
 
 from accounts.models import User
 from groups.models import Group
-from notifications.models import Follow, GroupDefault, Kind, Level, Notification, Preference
+from notifications import mail, mailing
+from notifications.models import (
+    Follow,
+    GroupDefault,
+    Kind,
+    Level,
+    MailKind,
+    Notification,
+    Preference,
+)
 from posts import services as post_services
 from posts.models import Post
 from tests.conftest import LOGIN, MatrixRow, assert_answer, make_membership, make_user
@@ -28,6 +37,13 @@ MATRIX: list[MatrixRow] = [
     # The member's own notification: everyone else is told it does not exist.
     ("notification-open",       "get",  (L,  404, 404, 404, 302, 404, 404, 404)),
     ("post-follow",             "post", (L,  404, 404, 404, 302, 302, 302, 302)),
+    ("notification-mail-settings", "post", (L, 302, 302, 302, 302, 302, 302, 302)),
+    ("notification-mail-resume", "post", (L,  302, 302, 302, 302, 302, 302, 302)),
+    # The signed link is the key: whoever holds it (a mail client) may use it.
+    ("mail-unsubscribe",        "get",  (200, 200, 200, 200, 200, 200, 200, 200)),
+    ("mail-unsubscribe",        "post", (200, 200, 200, 200, 200, 200, 200, 200)),
+    # Those who plan the group's posts.
+    ("digest-preview",          "get",  (L,  404, 404, 404, 403, 403, 200, 200)),
 ]
 # fmt: on
 
@@ -45,6 +61,11 @@ def path_for(name: str, w: dict[str, Any]) -> str:
     if name == "post-follow":
         post = w["post"]
         return reverse(name, kwargs={"group_slug": post.group.slug, "post_id": post.pk})
+    if name == "mail-unsubscribe":
+        row = mailing.mail_settings_for(w["note"].recipient)
+        return reverse(name, kwargs={"token": mail.unsubscribe_token(row, MailKind.DIGEST)})
+    if name == "digest-preview":
+        return reverse(name, kwargs={"group_slug": w["post"].group.slug})
     return reverse(name)
 
 
