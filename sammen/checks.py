@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register  # noqa: A004 - Django's name
 
 from sammen.storage import is_within
 
@@ -29,3 +29,19 @@ def private_media_outside_public_roots(**kwargs: Any) -> list[Error]:
                 )
             )
     return errors
+
+
+@register(deploy=True)
+def site_url_for_links_in_mail(**kwargs: Any) -> list[Warning]:
+    """Links in e-mails (the one-click unsubscribe link among them) are built
+    from SITE_URL: without it they are bare paths no mail client can open."""
+    url = str(getattr(settings, "SITE_URL", "") or "")
+    if url.startswith("https://"):
+        return []
+    return [
+        Warning(
+            f"SITE_URL is {url!r}: links in e-mails need the public https address.",
+            hint="Set SITE_URL=https://<the site's host> in the environment.",
+            id="sammen.W001",
+        )
+    ]

@@ -8,6 +8,7 @@ import string
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,12 @@ def test_check_deploy_with_debug_off_gives_no_warnings(tmp_path: Path) -> None:
         "--deploy",
         "--fail-level",
         "WARNING",
-        env={"DEBUG": "0", "SECRET_KEY": secret, "ALLOWED_HOSTS": "example.org"},
+        env={
+            "DEBUG": "0",
+            "SECRET_KEY": secret,
+            "ALLOWED_HOSTS": "example.org",
+            "SITE_URL": "https://example.org",
+        },
         tmp_path=tmp_path,
     )
 
@@ -136,3 +142,12 @@ def test_a_web_process_keeps_its_start_up_objects_out_of_full_collections(
     frozen, threshold = json.loads(result.stdout.strip().splitlines()[-1])
     assert frozen > 50_000
     assert threshold >= 10_000
+
+
+def test_the_deploy_check_wants_an_https_site_url_for_links_in_mail(settings: Any) -> None:
+    from sammen.checks import site_url_for_links_in_mail
+
+    settings.SITE_URL = ""
+    assert [w.id for w in site_url_for_links_in_mail()] == ["sammen.W001"]
+    settings.SITE_URL = "https://sammen.horsens.dk"
+    assert site_url_for_links_in_mail() == []
