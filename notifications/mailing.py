@@ -9,12 +9,14 @@ e-mail off are skipped; rows about one post go in one e-mail; past the budget
 is in the database, so a lost task or a restarted worker loses nothing.
 
 The digest. digests_due makes one Digest row per person and period (unique)
-before anything is sent; digest_send sends a pending row under a row lock and
-marks it sent in the same transaction. Two beats make the row once; a second
-worker skips a locked or sent row; a row whose task was lost is sent again by
-the next tick. A worker killed between the mail server's "250 OK" and the
-commit sends that one e-mail again (the same Message-ID, so receiving servers
-can drop it): at least once, never skipped.
+before anything is sent; digest_send hands a pending row's e-mail to the mail
+server all but its final line under a row lock, marks the row sent, commits,
+and then sends the final line (sammen.mail.HeldMessage). Two beats make the
+row once; a second worker skips a locked or sent row; a row whose task was
+lost is handed out again by a later tick; a worker killed before the commit
+delivered nothing. Exactly once over SMTP; with a provider's HTTP API, at
+least once with the same Message-ID. (Immediate e-mails are sent in the
+transaction that marks them: a worker killed in between sends those again.)
 """
 
 from __future__ import annotations
@@ -279,9 +281,13 @@ def digests_due(*, now: datetime | None = None) -> list[int]:
             weekly_today |= Q(mail_settings__isnull=True)
         daily = Q(mail_settings__digest=DigestFrequency.DAILY)
         in_a_group = Membership.objects.filter(status=MembershipStatus.ACTIVE).values("user_id")
+        # Only those with something unread: a digest is never sent empty. Someone
+        # told later in the day gets theirs at the next tick.
+        with_unread = Notification.objects.filter(read_at__isnull=True).values("recipient_id")
         done = Digest.objects.filter(period=period).values("user_id")
         people = (
             User.objects.filter(is_active=True, pk__in=in_a_group)
+            .filter(pk__in=with_unread)
             .exclude(pk__in=done)
             .filter(weekly_today | daily)
             .values_list("pk", "mail_settings__digest")
