@@ -42,7 +42,7 @@ from groups.models import (
     SubGroupMembershipStatus,
     Visibility,
 )
-from groups.signals import membership_action, membership_requested
+from groups.signals import membership_action, membership_ended, membership_requested
 from sammen.events import group_channel_name, publish, user_channel_name
 from sammen.mail import absolute_url as _absolute
 from sammen.mail import mail_after_commit as _mail_after_commit
@@ -391,6 +391,7 @@ def membership_leave(*, actor: User, group: Group) -> None:
             )
         SubGroupMembership.objects.filter(user=actor, subgroup__group=group).delete()
         m.delete()
+        membership_ended.send(sender=Membership, group=group, joined_at=m.joined_at, how="left")
         _notify_membership_gone(group, actor.pk)
     perms.forget_memberships(actor)
 
@@ -423,6 +424,7 @@ def membership_remove(*, actor: User, group: Group, user_id: int, reason: str = 
             raise ValidationError(_("Gruppen skal have mindst én administrator."))
         SubGroupMembership.objects.filter(user_id=user_id, subgroup__group=group).delete()
         m.delete()
+        membership_ended.send(sender=Membership, group=group, joined_at=m.joined_at, how="removed")
         _audit(group, actor, "member_remove", user_id=user_id, reason=reason.strip()[:1000])
         _notify_membership_gone(group, user_id)
 
@@ -453,6 +455,10 @@ def membership_ban(*, actor: User, group: Group, user_id: int, reason: str = "")
         ):
             raise ValidationError(_("Gruppen skal have mindst én administrator."))
         SubGroupMembership.objects.filter(user_id=user_id, subgroup__group=group).delete()
+        if m.status == MembershipStatus.ACTIVE:
+            membership_ended.send(
+                sender=Membership, group=group, joined_at=m.joined_at, how="banned"
+            )
         m.status = MembershipStatus.BANNED
         m.role = Role.MEMBER
         m.decided_at = timezone.now()

@@ -14,3 +14,7 @@ membership_action = Signal()
 
 # Someone asked to join a group. Arguments: membership (pending).
 membership_requested = Signal()
+
+# An active membership ended: the member left, was removed or was banned.
+# Arguments: group, joined_at (when it began), how ("left", "removed", "banned").
+membership_ended = Signal()

@@ -1,6 +1,6 @@
 """The group header: the group's name and cover, and the tabs of every app that
 has a page in the group (overview, sub-groups, members, rules; the weekly plan;
-moderation; requests, invites, banned, settings), each with its badge.
+moderation; insights; requests, invites, banned, settings), each with its badge.
 
 It is composed here because it names several apps; each app's templates show
 it with `{% load group_header %}{% group_header %}`.
@@ -13,6 +13,8 @@ from typing import Any
 from groups import permissions as group_perms
 from groups import selectors as group_selectors
 from groups.models import Group
+from insights import permissions as insight_perms
+from insights import selectors as insight_selectors
 from moderation import permissions as mod_perms
 from moderation import selectors as mod_selectors
 from notifications import selectors as notification_selectors
@@ -35,6 +37,10 @@ def header_context(user: Any, group: Group) -> dict[str, Any]:
     if mod["view_queue"]:
         # The badge on the "Moderation" tab; concern for a member stands out.
         context["queue_counts"] = mod_selectors.queue_counts(group)
+    if insight_perms.can_view_insights(user, group):
+        # The badge on the "Indsigt" tab: members' posts nobody has answered.
+        context["insights"] = True
+        context["radar_count"] = insight_selectors.radar_count(group)
     return context
 
 
@@ -44,8 +50,8 @@ def page_capabilities(user: Any, group: Group) -> list[Any] | None:
     is rendered every time (moderators: their tab counts the moderation queue,
     which changes without touching the group)."""
     mod = mod_perms.moderation_capabilities(user, group)
-    if mod["view_queue"]:
-        return None
+    if mod["view_queue"] or insight_perms.can_view_insights(user, group):
+        return None  # the team's tabs count what changes without touching the group
     return [
         sorted(group_perms.group_capabilities(user, group).items()),
         sorted(mod.items()),

@@ -48,6 +48,7 @@ from posts.signals import (
     content_held,
     content_published,
     members_mentioned,
+    post_viewed,
     reaction_given,
 )
 from sammen.events import group_channel_name, publish
@@ -277,6 +278,15 @@ def post_update(*, actor: User, post: Post, body: str, theme: str) -> Post:
                 kind="post.updated", group=locked.group, subgroup_id=locked.subgroup_id, post=locked
             )
     return locked
+
+
+def post_view_record(*, viewer: User, post: Post) -> None:
+    """A member opened the post's page (the caller has shown it to them). The
+    apps above count it (insights: once per member, post and day); an
+    author's look at their own post is not a view."""
+    if not getattr(viewer, "is_authenticated", False) or viewer.pk == post.author_id:
+        return
+    post_viewed.send(sender=Post, post=post, user=viewer)
 
 
 def post_delete(*, actor: User, post: Post) -> None:

@@ -21,3 +21,7 @@ members_mentioned = Signal()
 # A reaction was given or changed to another kind (not when taken back).
 # Arguments: post, comment (None for a post), actor, kind.
 reaction_given = Signal()
+
+# A member opened a post's page (a real page view, not the author's own).
+# Arguments: post, user.
+post_viewed = Signal()

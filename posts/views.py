@@ -52,7 +52,19 @@ def post_detail(request: HttpRequest, group_slug: str, post_id: int) -> HttpResp
             "revisions": post.revisions.select_related("edited_by")[:20] if post.edited_at else [],
         },
     )
+    if _is_page_view(request):
+        services.post_view_record(viewer=request.user, post=post)  # type: ignore[arg-type]
     return csrf.fill(request, response)
+
+
+def _is_page_view(request: HttpRequest) -> bool:
+    """A person opening the page, not a browser's prefetch or an htmx partial."""
+    purpose = request.headers.get("Sec-Purpose", "") + request.headers.get("Purpose", "")
+    return (
+        request.method == "GET"
+        and "prefetch" not in purpose
+        and "HX-Request" not in request.headers
+    )
 
 
 @login_required

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "scheduler",
     "moderation",
     "notifications",
+    "insights",
     "pages",
     "demo",
 ]

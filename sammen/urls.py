@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 
 from groups import views as group_views
+from insights import urls as insight_urls
 from moderation import views as moderation_views
 from notifications import urls as notification_urls
 from pages import views as page_views
@@ -21,6 +22,7 @@ urlpatterns = [
     path("profile/", include("accounts.urls")),
     path("groups/", include("groups.urls")),
     path("groups/", include(notification_urls.group_urlpatterns)),
+    path("groups/", include(insight_urls.group_urlpatterns)),
     path("groups/", include("pages.urls")),
     path("notifications/", include("notifications.urls")),
     path("groups/", include("posts.urls")),

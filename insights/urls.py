@@ -1,0 +1,13 @@
+from django.urls import path
+
+from insights import views
+
+# Below /groups/ (sammen/urls.py includes them with the group's URLs).
+group_urlpatterns: list = [
+    path("<slug:group_slug>/indsigt/", views.dashboard, name="insights"),
+    path("<slug:group_slug>/indsigt/csv/<str:table>/", views.dashboard_csv, name="insights-csv"),
+    path("<slug:group_slug>/indsigt/mangler-svar/", views.radar, name="insights-radar"),
+    path(
+        "<slug:group_slug>/indsigt/indstillinger/", views.insight_settings, name="insights-settings"
+    ),
+]
