@@ -17,6 +17,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from demo.content import seed_content
+from demo.insights import seed_insights
 from demo.moderation import seed_moderation
 from demo.notifications import seed_notifications
 from demo.people import DEMO_ACCOUNTS, GROUP_NAME, PASSWORD, seed_people
@@ -82,4 +83,10 @@ def seed() -> None:
         member=accounts["member@example.org"],
         staff=accounts["staff@example.org"],
         moderator=accounts["moderator@example.org"],
+    )
+    seed_insights(
+        group=group,
+        staff=accounts["staff@example.org"],
+        members=members,
+        subgroup=SubGroup.objects.get(group=group, slug="strikkeklubben"),
     )
