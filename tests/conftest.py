@@ -435,7 +435,7 @@ def django_db_modify_db_settings(
 # database is made a file (below) instead of the in-memory default, so a second
 # process can open it.
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
