@@ -10,21 +10,17 @@ privacy tools) voids every old link.
 from __future__ import annotations
 
 import html
-from email.utils import make_msgid
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from notifications.models import MailKind, MailSettings
-from sammen.mail import absolute_url
-
-SALT = "notifications.unsubscribe"
+from sammen import mail as sammen_mail
+from sammen.mail import absolute_url, mail_domain
 
 
 def sentence(n: Any) -> str:
@@ -33,31 +29,14 @@ def sentence(n: Any) -> str:
     return html.unescape(" ".join(text.split()))
 
 
-def mail_domain() -> str:
-    """The domain of Message-IDs: the site's host, else the sender's domain."""
-    host = urlsplit(getattr(settings, "SITE_URL", "") or "").hostname
-    if host:
-        return host
-    sender = str(settings.DEFAULT_FROM_EMAIL).rsplit("@", 1)[-1].strip("> ")
-    return sender or "sammen.localhost"
-
-
 def thread_id(post_id: int) -> str:
     """The Message-ID every mail about one post answers, so mail clients
     gather them in one thread."""
     return f"<post-{post_id}@{mail_domain()}>"
 
 
-def new_message_id(label: str) -> str:
-    return make_msgid(idstring=label, domain=mail_domain())
-
-
-def _signer(key: str) -> signing.TimestampSigner:
-    return signing.TimestampSigner(salt=f"{SALT}:{key}")
-
-
 def unsubscribe_token(row: MailSettings, kind: str) -> str:
-    return _signer(row.key).sign(f"{row.user_id}.{kind}")
+    return sammen_mail.unsubscribe_token(key=row.key, user_id=row.user_id, kind=kind)
 
 
 class BadToken(Exception):
@@ -66,19 +45,13 @@ class BadToken(Exception):
 
 def token_payload(token: str) -> tuple[MailSettings, str]:
     """The person's mail settings and the kind of mail a link is for."""
-    value = token.rsplit(":", 2)[0] if token.count(":") >= 2 else ""
-    user_part, _dot, kind = value.partition(".")
-    if not user_part.isdigit() or kind not in MailKind.values:
+    claim = sammen_mail.unsubscribe_claim(token)
+    if claim is None or claim[1] not in MailKind.values:
         raise BadToken
-    row = MailSettings.objects.select_related("user").filter(user_id=int(user_part)).first()
-    if row is None:
+    row = MailSettings.objects.select_related("user").filter(user_id=claim[0]).first()
+    if row is None or not sammen_mail.unsubscribe_valid(token, key=row.key):
         raise BadToken
-    max_age = int(settings.NOTIFY_UNSUBSCRIBE_DAYS) * 86400
-    try:
-        _signer(row.key).unsign(token, max_age=max_age)
-    except signing.BadSignature as exc:  # SignatureExpired is one too
-        raise BadToken from exc
-    return row, kind
+    return row, claim[1]
 
 
 def unsubscribe_url(row: MailSettings, kind: str) -> str:
@@ -111,16 +84,9 @@ def build(
     with translation.override(settings.LANGUAGE_CODE):
         text = render_to_string(f"notifications/email/{template}.txt", ctx)
         html = render_to_string(f"notifications/email/{template}.html", ctx)
-    targets = [f"<{unsubscribe}>"]
-    mailbox = settings.NOTIFY_UNSUBSCRIBE_MAILTO
-    if mailbox:
-        token = unsubscribe_token(row, kind)
-        targets.append(f"<mailto:{mailbox}?subject={quote('unsubscribe ' + token)}>")
     headers = {
         "Message-ID": message_id,
-        "List-Unsubscribe": ", ".join(targets),
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "Auto-Submitted": "auto-generated",
+        **sammen_mail.unsubscribe_headers(url=unsubscribe, token=unsubscribe_token(row, kind)),
     }
     if in_reply_to:
         headers["In-Reply-To"] = in_reply_to

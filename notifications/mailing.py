@@ -55,7 +55,7 @@ from notifications.models import (
     SentMail,
 )
 from posts.models import ContentState, Post
-from sammen.mail import HeldMessage, absolute_url
+from sammen.mail import HeldMessage, absolute_url, mail_domain, new_message_id
 from scheduler.models import ScheduledPost, ScheduledState
 
 logger = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ def _immediate_message(row: MailSettings, notes: list[Notification]) -> EmailMul
         subject=subject,
         template="immediate",
         context={"group": group, "notes": notes, "post": first.post, "newest": newest},
-        message_id=mail.new_message_id(f"n{newest.pk}"),
+        message_id=new_message_id(f"n{newest.pk}"),
         in_reply_to=mail.thread_id(first.post_id) if first.post_id else "",
     )
 
@@ -438,7 +438,7 @@ def digest_message(
 ) -> EmailMultiAlternatives:
     label = f"digest-{digest.user_id}-{digest.period:%Y%m%d}" if digest else "digest-preview"
     # The same Message-ID if a digest is ever sent twice (see the module's note).
-    message_id = f"<{label}@{mail.mail_domain()}>"
+    message_id = f"<{label}@{mail_domain()}>"
     return mail.build(
         row=row,
         kind=MailKind.DIGEST,
