@@ -8,6 +8,7 @@ community, with a Celery worker killed half-way.
     .venv/bin/python bench/notify.py --scenario digest [--members 10000] [--groups 20]
                                      [--workers 2] [--kill-at 1,0.5] [--tick 5] [--stale 5]
     .venv/bin/python bench/notify.py --scenario digest --profile 300  # digest_send in-process
+    .venv/bin/python bench/notify.py --scenario digest --smtp-nodelay --kill-at 1,0.5
 
 fanout: a fresh database (sammen_bench_notify) and Redis database 7; one
 group of --members active members, --alt of them with their level "Alt"
@@ -46,7 +47,12 @@ messages are counted: total, distinct recipients, duplicates, missing.
 
 --profile runs the hot path in this process under cProfile with its query
 count instead (fanout: post_create with notify() and the after-commit
-publishes, no sockets; digest: digest_send on N digests through the sink).
+publishes, no sockets, then 1,000 bell publishes one by one, gathered and
+pipelined, and 500 bells' unread-count reads as one socket process does them;
+digest: digest_send on N digests through the sink, also with TCP_NODELAY on
+the SMTP socket). --smtp-nodelay measures that proposal end to end: the
+workers get a sitecustomize.py that sets TCP_NODELAY on their SMTP sockets
+(the project's code is not changed; the JSON says so).
 
 Progress goes to stderr; the last line on stdout is one JSON object. Targets
 (issue 13): fan-out, all rows written <= 2 s and the badge p99 <= 500 ms,
@@ -126,6 +132,45 @@ def setup_here(env: dict[str, str]) -> None:
         if key.startswith(("NOTIFY_", "EMAIL_")):
             os.environ[key] = value
     c.django_setup(env)
+
+
+CODE_FILES = (
+    "notifications/services.py",
+    "notifications/consumers.py",
+    "notifications/selectors.py",
+    "notifications/receivers.py",
+    "notifications/mailing.py",
+    "notifications/mail.py",
+    "notifications/tasks.py",
+    "sammen/events.py",
+    "sammen/mail.py",
+    "sammen/settings.py",
+)
+
+
+def code_state() -> dict[str, Any]:
+    """The commit, and whether the measured files differ from it (other
+    sessions edit the working tree): their short content hashes."""
+    import hashlib
+
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=c.ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--", *CODE_FILES],
+        cwd=c.ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return {
+        "head": head,
+        "uncommitted": sorted(f for f in CODE_FILES if f in changed),
+        "sha1": {
+            f: hashlib.sha1((c.ROOT / f).read_bytes()).hexdigest()[:10]  # noqa: S324
+            for f in CODE_FILES
+            if (c.ROOT / f).exists()
+        },
+    }
 
 
 def fresh_database(args: argparse.Namespace, env: dict[str, str]) -> None:
@@ -500,7 +545,35 @@ def fanout_profile(
             }
         )
     out["publish_1000"] = publish_compare([u.pk for u in chosen])
+    out["bell_reads"] = bell_reads(chosen[: len(chosen) // 2])
     return out
+
+
+def bell_reads(users: list[Any]) -> dict[str, Any]:
+    """What one socket process does for its share of a post's bells: each
+    BellConsumer reads its unread count through database_sync_to_async, all
+    of them woken at once (Channels runs them one after another, on one
+    thread per process)."""
+    from channels.db import database_sync_to_async
+    from django.db import connections
+
+    from notifications import selectors
+
+    async def read_all() -> None:
+        await asyncio.gather(
+            *(database_sync_to_async(selectors.unread_count)(u, fresh=True) for u in users)
+        )
+
+    asyncio.run(read_all())  # warm: connection, imports
+    t0 = time.perf_counter()
+    asyncio.run(read_all())
+    wall = time.perf_counter() - t0
+    connections.close_all()
+    return {
+        "sockets": len(users),
+        "wall_ms": _r(1000 * wall),
+        "ms_each": _r(1000 * wall / len(users), 3),
+    }
 
 
 def publish_compare(user_ids: list[int]) -> dict[str, Any]:
@@ -1199,6 +1272,7 @@ def main() -> None:
         "machine": c.machine(),
         "debug": int(args.debug),
         "redis_url": c.REDIS_URL,
+        "code": code_state(),
     }
     if args.scenario == "fanout":
         out.update(
