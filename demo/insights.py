@@ -26,6 +26,7 @@ from insights.models import (
     Who5Answer,
     Who5Consent,
 )
+from insights.reports import weekly_report_subscribe
 from posts import services as post_services
 from posts.models import Comment, ContentState, Post, Reaction, ReactionKind
 
@@ -164,6 +165,9 @@ def seed_insights(*, group: Group, staff: User, members: list[User], subgroup: S
         Post.objects.filter(pk=post.pk).update(created_at=now - timedelta(hours=30 + 20 * k))
 
     _seed_who5(group=group, members=members, subgroup=subgroup, start=start, rng=rng)
+
+    # Ugens tal: the staff member asked for the weekly e-mail on Monday mornings.
+    weekly_report_subscribe(actor=staff, group=group)
 
 
 def _seed_who5(

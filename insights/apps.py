@@ -7,4 +7,9 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Indsigt")
 
     def ready(self) -> None:
-        from insights import receivers  # noqa: F401 - connects the receivers
+        # The tasks are registered in every process, not only in workers: the
+        # embedded default's beat (sammen.periodic) finds them by name.
+        from insights import (
+            receivers,  # noqa: F401 - connects the receivers
+            tasks,  # noqa: F401
+        )

@@ -8,6 +8,8 @@ WHO-5 figures only where at least five members stand behind them.
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -146,3 +148,65 @@ class Who5Answer(models.Model):
     @property
     def score(self) -> int:
         return sum(self.answers) * 4
+
+
+# --- Ugens tal (the weekly staff e-mail, insights/reports.py) ---------------------------
+
+
+def new_report_key() -> str:
+    return secrets.token_hex(16)
+
+
+class WeeklyReport(models.Model):
+    """A member of a group's team wants "Ugens tal" for the group: the row's
+    existence is the subscription. Its key signs the e-mails' unsubscribe
+    links, so a new subscription voids every old link."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=32, default=new_report_key)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "group"], name="weekly_report_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.group_id}"
+
+
+class WeeklyReportState(models.TextChoices):
+    PENDING = "pending", _("Venter")
+    SENT = "sent", _("Sendt")
+    SKIPPED = "skipped", _("Ikke sendt")
+
+
+class WeeklyReportSent(models.Model):
+    """One "Ugens tal" per person, group and week (the Monday it is for),
+    made before anything is sent: two beats, a second worker or a lost task
+    still send it once (see insights/reports.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()
+    state = models.CharField(
+        max_length=10, choices=WeeklyReportState.choices, default=WeeklyReportState.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "group", "week"], name="weekly_report_once_a_week"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=WeeklyReportState.values),
+                name="weekly_report_state_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "week"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.group_id} {self.week:%Y-%m-%d} ({self.state})"

@@ -266,6 +266,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 300},
     },
+    # Ugens tal: Monday from NOTIFY_DIGEST_HOUR, once per week and recipient
+    # (insights.reports); the other ticks only pick up rows whose task was lost.
+    "insights-weekly-reports-due": {
+        "task": "insights.weekly_reports_due",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 900},
+    },
 }
 # How long a read notification is kept (days).
 NOTIFICATIONS_KEEP_READ_DAYS = env_number("NOTIFICATIONS_KEEP_READ_DAYS", 90, minimum=1)

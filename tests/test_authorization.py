@@ -12,6 +12,7 @@ from accounts.models import User
 from tests.conftest import LOGIN, MatrixRow, assert_answer, matrix_params
 from tests.groups.test_authorization import MATRIX as GROUPS
 from tests.insights.test_dashboard import MATRIX as INSIGHTS
+from tests.insights.test_weekly_report import MATRIX as WEEKLY_REPORT
 from tests.moderation.test_views import MATRIX as MODERATION
 from tests.notifications.test_push import MATRIX as PUSH
 from tests.notifications.test_views import MATRIX as NOTIFICATIONS
@@ -68,6 +69,7 @@ def test_every_url_of_every_app_has_a_row_in_an_authorization_matrix() -> None:
             *NOTIFICATIONS,
             *PUSH,
             *INSIGHTS,
+            *WEEKLY_REPORT,
             *MATRIX,
         ]
     } | set(POSTS)
