@@ -110,12 +110,18 @@ def seed_insights(*, group: Group, staff: User, members: list[User], subgroup: S
         ]
     )
 
-    # Posts, comments and reactions, spread over weekdays and hours.
+    # Posts, comments and reactions, spread over weekdays and hours, by members
+    # who have posted before (the demo holds a member's first post for a
+    # moderator, and the queue should stay the moderation demo's).
+    veterans = set(
+        Post.objects.filter(group=group, author__in=members).values_list("author_id", flat=True)
+    )
+    writers = [m for m in members if m.pk in veterans]
     for week in range(WEEKS, 2, -1):
         week_start = now - timedelta(weeks=week)
         for n in range(rng.randint(2, 4)):
             theme, text = HISTORY_POSTS[(week * 3 + n) % len(HISTORY_POSTS)]
-            author = members[(week * 7 + n * 5) % len(members)]
+            author = writers[(week * 7 + n * 5) % len(writers)]
             post = post_services.post_create(actor=author, group=group, body=text, theme=theme)
             if post.state != ContentState.VISIBLE:
                 continue  # a new member's first posts wait for a moderator (the demo's rule)
@@ -153,13 +159,6 @@ def seed_insights(*, group: Group, staff: User, members: list[User], subgroup: S
     PostView.objects.bulk_create(views, ignore_conflicts=True)
 
     # Two member posts from the last days that nobody has answered yet.
-    # (Written by members who have posted before, so no moderator holds them.)
-    veterans = list(
-        Post.objects.filter(group=group, state=ContentState.VISIBLE, author__in=members)
-        .values_list("author_id", flat=True)
-        .distinct()
-    )
-    writers = [m for m in members if m.pk in set(veterans)]
     for k, text in enumerate(WAITING):
         post = post_services.post_create(actor=writers[k], group=group, body=text)
         Post.objects.filter(pk=post.pk).update(created_at=now - timedelta(hours=30 + 20 * k))

@@ -1,10 +1,14 @@
 """The bell's socket (/ws/notifications/): one per open page of a logged-in
 person. It listens on the person's own channel and answers every
-"notifications.changed" with the unread count read from the database, so a
-dropped signal is mended by the next one or by a page load."""
+"notifications.changed" with the unread count: the one the event carries
+(read for everyone told in one query after the commit,
+notifications.services.ring_bells), else one read from the database. A
+dropped signal is mended by the next one or by a page load; a count older
+than one already shown is ignored."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -44,8 +48,15 @@ class BellConsumer(AsyncJsonWebsocketConsumer):
         if event.get("event") == "session.ended":
             await self.close(code=CLOSE_FORBIDDEN)
         elif event.get("event") == BELL_EVENT:
-            await self._send_count()
+            if isinstance(event.get("unread"), int):
+                at = float(event.get("at") or 0)
+                if at >= getattr(self, "shown_at", 0.0):
+                    self.shown_at = at
+                    await self.send_json({"unread": event["unread"]})
+            else:
+                await self._send_count()
 
     async def _send_count(self) -> None:
+        self.shown_at = time.time()
         count = await database_sync_to_async(selectors.unread_count)(self.scope["user"], fresh=True)
         await self.send_json({"unread": count})

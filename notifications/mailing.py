@@ -302,21 +302,34 @@ def digests_due(*, now: datetime | None = None) -> list[int]:
             for pk, freq in people
         ]
         Digest.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    fresh = Q(period=period) if period is not None else Q(pk__in=[])
-    # Pending this long: its task was lost (a killed worker); hand it out again.
-    stale = Q(created_at__lt=now - timedelta(seconds=int(settings.NOTIFY_DIGEST_STALE_SECONDS)))
-    return list(
-        Digest.objects.filter(state=DigestState.PENDING)
-        .filter(fresh | stale)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    # New rows, and rows whose task was lost (a killed worker): handed out
+    # again only once they have waited NOTIFY_DIGEST_STALE_SECONDS since they
+    # were last handed out, so a long backlog is not queued again every tick.
+    stale = now - timedelta(seconds=int(settings.NOTIFY_DIGEST_STALE_SECONDS))
+    with transaction.atomic():
+        ids = list(
+            Digest.objects.select_for_update(skip_locked=True)
+            .filter(state=DigestState.PENDING)
+            .filter(Q(handed_out_at__isnull=True) | Q(handed_out_at__lt=stale))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Digest.objects.filter(pk__in=ids).update(handed_out_at=now)
+    return ids
+
+
+@dataclass
+class Planned:
+    """A planned post as the digest names it."""
+
+    publish_at: datetime | None
+    excerpt: str
 
 
 @dataclass
 class DigestGroup:
     group: Group
-    planned: list[ScheduledPost] = field(default_factory=list)
+    planned: list[Planned] = field(default_factory=list)
     top: list[Post] = field(default_factory=list)
     unread: list[Notification] = field(default_factory=list)
 
@@ -334,13 +347,15 @@ class GroupCache:
 
     def __init__(self, now: datetime) -> None:
         self.now = now
-        self.planned: dict[int, list[ScheduledPost]] = {}
+        self.planned: dict[int, list[Planned]] = {}
         self.top: dict[tuple[int, date], list[Post]] = {}
 
-    def planned_for(self, group: Group) -> list[ScheduledPost]:
+    def planned_for(self, group: Group) -> list[Planned]:
         if group.pk not in self.planned:
-            self.planned[group.pk] = list(
-                ScheduledPost.objects.filter(
+            # The excerpt renders Markdown: once per group and batch, not per digest.
+            self.planned[group.pk] = [
+                Planned(publish_at=p.publish_at, excerpt=p.excerpt)
+                for p in ScheduledPost.objects.filter(
                     group=group,
                     subgroup__isnull=True,
                     for_subgroup=False,
@@ -348,7 +363,7 @@ class GroupCache:
                     publish_at__gt=self.now,
                     publish_at__lte=self.now + timedelta(days=7),
                 ).order_by("publish_at", "pk")[:DIGEST_PLANNED_MAX]
-            )
+            ]
         return self.planned[group.pk]
 
     def top_for(self, group: Group, since: datetime) -> list[Post]:

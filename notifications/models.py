@@ -288,6 +288,9 @@ class Digest(models.Model):
         max_length=10, choices=DigestState.choices, default=DigestState.PENDING
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # When a task was last given the row: handed out again only if still
+    # pending NOTIFY_DIGEST_STALE_SECONDS later (its task was lost).
+    handed_out_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

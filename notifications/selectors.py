@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from groups import permissions as group_perms
 from groups.models import (
@@ -45,6 +45,19 @@ def unread_count(user: Any, *, fresh: bool = False) -> int:
             recipient=user, read_at__isnull=True
         ).count()
     return int(user.__dict__[_UNREAD_ATTR])
+
+
+def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
+    """The bell's number for many people in one query (0 for those with none)."""
+    ids = list(user_ids)
+    found = dict(
+        Notification.objects.filter(recipient_id__in=ids, read_at__isnull=True)
+        .order_by()
+        .values("recipient_id")
+        .annotate(n=Count("id"))
+        .values_list("recipient_id", "n")
+    )
+    return {user_id: int(found.get(user_id, 0)) for user_id in ids}
 
 
 def forget_unread(user: Any) -> None:
@@ -144,6 +157,15 @@ def readers_among(user_ids: Iterable[int], group: Group, subgroup: SubGroup | No
 
 def members_at_level(group: Group, subgroup: SubGroup | None, level: str) -> set[int]:
     """The readers of a place whose level there is `level`."""
+    if level != group_default(group):
+        # Only those who chose this level (for the group or the sub-group) can
+        # be at it: start from their choices, not from every member.
+        chosen = Preference.objects.filter(group=group, level=level).filter(
+            Q(subgroup__isnull=True) | Q(subgroup=subgroup)
+        )
+        readers = readers_among(chosen.values_list("user_id", flat=True), group, subgroup)
+        levels = levels_for(readers, group, subgroup)
+        return {user_id for user_id, lv in levels.items() if lv == level}
     if subgroup is None:
         readers = set(
             Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE).values_list(

@@ -7,8 +7,10 @@ each person told is nudged after commit, over their own channel.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 
 from celery import current_app
 from django.conf import settings
@@ -35,7 +37,7 @@ from notifications.models import (
     PushSubscription,
 )
 from posts.models import Comment, Post
-from sammen.events import publish, user_channel_name
+from sammen.events import publish_many, user_channel_name
 
 BELL_EVENT = "notifications.changed"
 
@@ -100,13 +102,25 @@ def notify(
     # Another request may have made the unread row a moment ago: that row
     # stands, this event is then not counted twice.
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    for user_id in sorted(told):
-        publish(user_channel_name(user_id), BELL_EVENT)
+    transaction.on_commit(partial(ring_bells, sorted(told)))
     if email_due is not None and email_due <= now:
         transaction.on_commit(_send_due_mail_now)  # NOTIFY_EMAIL_DELAY_SECONDS = 0
     if kind in IMMEDIATE_KINDS:
         push.push_after_commit(user_ids=told, kind=kind)
     return len(told)
+
+
+def ring_bells(user_ids: list[int]) -> None:
+    """After commit: each person's bell gets their unread count, read for all
+    of them in one query, in one send for all (sammen.events.publish_many):
+    a new post in a place a thousand people follow at "Alt" makes no
+    thousand database reads in the socket servers. `at` lets a bell ignore a
+    count older than one it has shown."""
+    counts = selectors.unread_counts(user_ids)
+    at = time.time()
+    publish_many(
+        (user_channel_name(u), BELL_EVENT, {"unread": counts.get(u, 0), "at": at}) for u in user_ids
+    )
 
 
 def _send_due_mail_now() -> None:
@@ -123,7 +137,7 @@ def notification_read(*, actor: User, notification: Notification) -> Notificatio
         )
         notification.read_at = timezone.now()
         selectors.forget_unread(actor)
-        publish(user_channel_name(actor.pk), BELL_EVENT)
+        transaction.on_commit(partial(ring_bells, [actor.pk]))
     return notification
 
 
@@ -135,7 +149,7 @@ def notifications_read_all(*, actor: User) -> int:
         )
         if count:
             selectors.forget_unread(actor)
-            publish(user_channel_name(actor.pk), BELL_EVENT)
+            transaction.on_commit(partial(ring_bells, [actor.pk]))
     return count
 
 

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import threading
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
@@ -81,20 +82,25 @@ def _in_server_thread() -> bool:
     return getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid()
 
 
-def _group_send(layer: Any, channel_group: str, message: dict[str, Any]) -> None:
+def _run(layer: Any, make: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+    """Run a coroutine of the channel layer on the loop it belongs to."""
     loop = _server_loop
     if loop is not None and loop.is_running() and _running_loop() is not loop:
-        asyncio.run_coroutine_threadsafe(layer.group_send(channel_group, message), loop).result(
-            timeout=10
-        )
+        asyncio.run_coroutine_threadsafe(make(), loop).result(timeout=10)
         return
     in_memory = type(layer).__name__ == "InMemoryChannelLayer"
     if not in_memory and _running_loop() is None and not _in_server_thread():
-        asyncio.run_coroutine_threadsafe(
-            layer.group_send(channel_group, message), _publisher()
-        ).result(timeout=10)
+        asyncio.run_coroutine_threadsafe(make(), _publisher()).result(timeout=10)
         return
-    async_to_sync(layer.group_send)(channel_group, message)
+
+    async def call() -> Any:
+        return await make()
+
+    async_to_sync(call)()
+
+
+def _group_send(layer: Any, channel_group: str, message: dict[str, Any]) -> None:
+    _run(layer, lambda: layer.group_send(channel_group, message))
 
 
 def publish(channel_group: str, event_type: str, **ids: Any) -> None:
@@ -111,5 +117,38 @@ def publish(channel_group: str, event_type: str, **ids: Any) -> None:
         except Exception:
             # The database already holds the change; clients catch up on reconnect.
             logger.exception("Could not publish %s to %s", event_type, channel_group)
+
+    transaction.on_commit(send)
+
+
+def publish_many(events: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
+    """publish() for many channel groups at once (a new post telling a
+    thousand bells): after commit, every send goes out together instead of
+    one after another, and a send that fails does not stop the others."""
+    messages = [
+        (group, {"type": "sammen.event", "event": event_type, **ids})
+        for group, event_type, ids in events
+    ]
+    if not messages:
+        return
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+
+        async def send_all() -> None:
+            results = await asyncio.gather(
+                *(layer.group_send(group, message) for group, message in messages),
+                return_exceptions=True,
+            )
+            failed = sum(1 for r in results if isinstance(r, BaseException))
+            if failed:
+                logger.error("Could not publish %d of %d events", failed, len(messages))
+
+        try:
+            _run(layer, send_all)
+        except Exception:
+            logger.exception("Could not publish %d events", len(messages))
 
     transaction.on_commit(send)

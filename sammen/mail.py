@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import smtplib
+import socket
 from email.utils import make_msgid
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -152,6 +153,10 @@ class HeldMessage:
         if not data.endswith(b"\r\n"):
             data += b"\r\n"
         smtp.send(data)
+        # The final line must leave at once when released: with Nagle's
+        # algorithm it waited for the server's delayed ACK (40 ms a message).
+        if smtp.sock is not None:
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.smtp = smtp
         return True
 

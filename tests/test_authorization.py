@@ -27,6 +27,7 @@ PROJECT_APPS = (
     "moderation",
     "scheduler",
     "notifications",
+    "insights",
     "pages",
     "demo",
 )

@@ -365,10 +365,11 @@ def test_members_page_query_count_does_not_grow_with_members(
 
 
 # user, group with the viewer's membership (one query, cached for the request),
-# pending-count badge, moderation-queue badge, paginator count, one page of
-# members with their users, the bell's unread count; the session comes from the
-# cache (cached_db) once the first request read it.
-MEMBERS_PAGE_QUERIES = 7
+# pending-count badge, moderation-queue badge, the Indsigt tab's radar count
+# (the group's hours, the count), paginator count, one page of members with
+# their users, the bell's unread count; the session comes from the cache
+# (cached_db) once the first request read it.
+MEMBERS_PAGE_QUERIES = 9
 
 
 def test_pending_request_can_be_withdrawn_after_the_group_became_secret(

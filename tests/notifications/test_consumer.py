@@ -3,6 +3,7 @@ the person's own notifications only."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -81,3 +82,51 @@ def test_the_bell_only_listens(member: User) -> None:
         assert (await ws.receive_output(timeout=2))["type"] == "websocket.close"
 
     run(scenario)
+
+
+def test_the_bell_shows_the_count_the_event_carries_and_never_an_older_one(member: User) -> None:
+    from channels.layers import get_channel_layer
+
+    from sammen.events import user_channel_name
+
+    layer = get_channel_layer()
+    channel = user_channel_name(member.pk)
+
+    async def ring(unread: int, at: float) -> None:
+        await layer.group_send(
+            channel,
+            {"type": "sammen.event", "event": services.BELL_EVENT, "unread": unread, "at": at},
+        )
+
+    async def scenario() -> None:
+        mine = bell(member)
+        assert (await mine.connect())[0]
+        assert await mine.receive_json_from() == {"unread": 0}
+        now = time.time()
+        await ring(7, now + 5)
+        # No database read: the count is the event's.
+        assert await mine.receive_json_from(timeout=2) == {"unread": 7}
+        await ring(3, now + 1)  # older than the one shown: ignored
+        assert await mine.receive_nothing(timeout=0.3)
+        await ring(2, now + 9)
+        assert await mine.receive_json_from(timeout=2) == {"unread": 2}
+        await mine.disconnect()
+
+    run(scenario)
+
+
+def test_one_post_rings_many_bells_with_one_count_query(
+    group: Group, member: User, staff: User
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications.models import Notification
+
+    readers = [member, staff]
+    for person in readers:
+        Notification.objects.create(recipient=person, kind="case", group=group)
+    with CaptureQueriesContext(connection) as ctx:
+        services.ring_bells([p.pk for p in readers])
+    counting = [q for q in ctx.captured_queries if "notifications_notification" in q["sql"]]
+    assert len(counting) == 1
