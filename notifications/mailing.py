@@ -14,8 +14,13 @@ server all but its final line under a row lock, marks the row sent, commits,
 and then sends the final line (sammen.mail.HeldMessage). Two beats make the
 row once; a second worker skips a locked or sent row; a row whose task was
 lost is handed out again by a later tick; a worker killed before the commit
-delivered nothing. Exactly once over SMTP; with a provider's HTTP API, at
-least once with the same Message-ID. (Immediate e-mails are sent in the
+delivered nothing. What remains is the instant between the commit and the
+final line (PostgreSQL's answer to COMMIT, then one write): a worker killed
+there loses that one digest (bench/notify.py saw it once in 30,000 digests
+with workers SIGKILLed on a machine at load 7; docs/performance.md). Losing
+a digest was chosen over sending one twice: the centre still shows what it
+held. With a provider's HTTP API instead of SMTP: at least once, with the
+same Message-ID. (Immediate e-mails are sent in the
 transaction that marks them: a worker killed in between sends those again.)
 """
 
