@@ -430,3 +430,11 @@ def _report_hold(connection: Any, row: WeeklyReportSent, now: datetime) -> HeldM
     else:
         WeeklyReportSent.objects.filter(pk=row.pk).update(state=WeeklyReportState.SKIPPED)
     return held
+
+
+def weekly_reports_prune(*, older_than_days: int = 90) -> int:
+    """The record of sent Ugens tal is kept a quarter (the once-a-week rule
+    needs only this week's rows)."""
+    cutoff = timezone.localdate() - timedelta(days=older_than_days)
+    deleted, _kinds = WeeklyReportSent.objects.filter(week__lt=cutoff).delete()
+    return deleted

@@ -23,3 +23,9 @@ def weekly_reports_due() -> int:
 def send_weekly_reports(ids: list[int]) -> int:
     """Send these Ugens tal e-mails (each at most once; see insights.reports)."""
     return reports.weekly_report_send(ids=ids)
+
+
+@shared_task(name="insights.prune", ignore_result=True)
+def prune() -> int:
+    """Delete the record of Ugens tal older than a quarter."""
+    return reports.weekly_reports_prune()

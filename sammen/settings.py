@@ -273,6 +273,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 900},
     },
+    "insights-prune": {
+        "task": "insights.prune",
+        "schedule": crontab(hour=3, minute=40),
+        "options": {"expires": 3600},
+    },
 }
 # How long a read notification is kept (days).
 NOTIFICATIONS_KEEP_READ_DAYS = env_number("NOTIFICATIONS_KEEP_READ_DAYS", 90, minimum=1)

@@ -9,7 +9,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -575,3 +575,12 @@ def test_two_workers_at_once_send_each_report_once(site: SmtpSink) -> None:
         t.join(timeout=60)
     assert sum(counts) == len(team)
     assert Counter(m["To"] for m in site.messages()) == {u.email: 1 for u in team}
+
+
+def test_the_record_of_sent_reports_is_pruned_after_a_quarter(staff: User, group: Group) -> None:
+    old = WeeklyReportSent.objects.create(user=staff, group=group, week=date(2026, 1, 5))
+    recent = WeeklyReportSent.objects.create(user=staff, group=group, week=date(2026, 11, 23))
+    with time_machine.travel(datetime(2026, 11, 30, 9, tzinfo=UTC), tick=False):
+        assert reports.weekly_reports_prune() == 1
+    assert not WeeklyReportSent.objects.filter(pk=old.pk).exists()
+    assert WeeklyReportSent.objects.filter(pk=recent.pk).exists()
