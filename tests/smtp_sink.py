@@ -17,6 +17,7 @@ import threading
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 
 class Save:
@@ -36,13 +37,43 @@ class Save:
         return "250 Message accepted for delivery"
 
 
+class _KeepRunning:
+    def cancel(self) -> bool:
+        return False
+
+
+class DrainingSMTP(SMTP):
+    """aiosmtpd cancels its handler the moment the client's connection ends,
+    dropping a message whose final dot is already in its buffer. A mail
+    server (Postfix, a provider's relay) reads what it received and queues
+    the message; so does this one."""
+
+    def eof_received(self) -> bool | None:
+        return asyncio.StreamReaderProtocol.eof_received(self)  # no cancel
+
+    def connection_lost(self, error: Exception | None) -> None:
+        handler = self._handler_coroutine
+        self._handler_coroutine = _KeepRunning()  # type: ignore[assignment]
+        try:
+            super().connection_lost(error)
+        finally:
+            self._handler_coroutine = handler
+
+
+class DrainingController(Controller):
+    def factory(self) -> SMTP:
+        return DrainingSMTP(self.handler, **self.SMTP_kwargs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--folder", required=True)
     parser.add_argument("--delay", type=float, default=0.0)
     args = parser.parse_args()
-    controller = Controller(Save(args.folder, args.delay), hostname="127.0.0.1", port=args.port)
+    controller = DrainingController(
+        Save(args.folder, args.delay), hostname="127.0.0.1", port=args.port
+    )
     controller.start()
     print("ready", flush=True)
     stop = threading.Event()
