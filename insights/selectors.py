@@ -509,6 +509,15 @@ def radar(*, group: Group, limit: int = 100) -> dict[str, Any]:
     }
 
 
+_RADAR_ATTR = "_sammen_radar_count"
+
+
 def radar_count(group: Group) -> int:
-    """The number on the staff's tab: posts nobody has answered."""
-    return _radar_base(group, radar_hours(group)).filter(~Exists(_replied_by(False, group))).count()
+    """The number on the staff's tab: posts nobody has answered (counted
+    once per request: the header and the page both ask)."""
+    if _RADAR_ATTR not in group.__dict__:
+        unanswered = _radar_base(group, radar_hours(group)).filter(
+            ~Exists(_replied_by(False, group))
+        )
+        group.__dict__[_RADAR_ATTR] = unanswered.count()
+    return int(group.__dict__[_RADAR_ATTR])

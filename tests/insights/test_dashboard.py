@@ -244,7 +244,8 @@ def test_the_radar_finds_members_posts_nobody_answered(
         found = selectors.radar(group=group)
         assert [p.pk for p in found["unanswered"]] == [alone.pk]
         assert [p.pk for p in found["no_staff"]] == [peers.pk]
-        assert selectors.radar_count(group) == 1
+        # A new request's group object (the count is kept for one request).
+        assert selectors.radar_count(Group.objects.get(pk=group.pk)) == 1
         page = client_for(staff).get(reverse("insights-radar", args=[group.slug])).content.decode()
         assert "Er der nogen?" in page
         assert f"{alone.get_absolute_url()}#comment-form" in page
