@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -163,39 +164,63 @@ def _team_ids(group: Group) -> set[int]:
     )
 
 
-def _actives(place: Place, start: datetime, end: datetime) -> dict[str, int]:
-    """Distinct members who posted, commented, reacted or viewed; and
-    member-days (for the average day) — each one query over a UNION."""
+# Members active in the period, its last week and the last 30 days, and
+# member-days in the period, over a UNION of (member, local day); every value
+# is a parameter.
+ACTIVE_COUNTS = (
+    "SELECT COUNT(DISTINCT CASE WHEN d >= %s THEN u END),"
+    " COUNT(DISTINCT CASE WHEN d >= %s THEN u END),"
+    " COUNT(DISTINCT CASE WHEN d >= %s THEN u END),"
+    " COALESCE(SUM(CASE WHEN d >= %s THEN 1 ELSE 0 END), 0)"
+    " FROM (UNION) activity"
+)
+
+
+def _actives(place: Place, period: Period) -> dict[str, int]:
+    """Distinct members who posted, commented, reacted or viewed in the
+    period, in its last 7 and the last 30 days, and member-days (for the
+    average day): one query over one UNION of (member, local day), counted
+    with CASE for each window; and those who wrote, one more. Counted by
+    local day: a window is whole days in Copenhagen."""
     tz = zone()
+    start, end = period.start, period.end
+    span = min(start, end - 30 * DAY)
     # Unordered: a compound statement's parts may not have ORDER BY.
-    posts = place.posts().filter(_between("created_at", start, end)).order_by()
-    comments = place.comments().filter(_between("created_at", start, end)).order_by()
-    reactions = place.reactions().filter(_between("created_at", start, end)).order_by()
-    views = place.views().filter(_days_between(start, end)).order_by()
+    posts = place.posts().filter(_between("created_at", span, end)).order_by()
+    comments = place.comments().filter(_between("created_at", span, end)).order_by()
+    reactions = place.reactions().filter(_between("created_at", span, end)).order_by()
+    views = place.views().filter(_days_between(span, end)).order_by()
 
-    def day(rows: QuerySet[Any], who: str) -> QuerySet[Any]:
-        return rows.annotate(d=TruncDate("created_at", tzinfo=tz)).values_list(who, "d")
+    def pairs(rows: QuerySet[Any], who: str) -> QuerySet[Any]:
+        return rows.annotate(u=F(who), d=TruncDate("created_at", tzinfo=tz)).values_list("u", "d")
 
-    people = (
-        posts.values_list("author_id")
-        .union(comments.values_list("author_id"))
-        .union(reactions.values_list("user_id"))
-        .union(views.values_list("user_id"))
-    )
-    writers = posts.values_list("author_id").union(comments.values_list("author_id"))
     member_days = (
-        day(posts, "author_id")
-        .union(day(comments, "author_id"))
-        .union(day(reactions, "user_id"))
-        .union(views.values_list("user_id", "day"))
+        pairs(posts, "author_id")
+        .union(pairs(comments, "author_id"))
+        .union(pairs(reactions, "user_id"))
+        .union(views.annotate(u=F("user_id"), d=F("day")).values_list("u", "d"))
     )
-    active = people.count()
+    sql, params = member_days.query.sql_with_params()
+    first = timezone.localtime(start).date()
+    week = timezone.localtime(end - 7 * DAY).date()
+    month = timezone.localtime(end - 30 * DAY).date()
+    counting = ACTIVE_COUNTS.replace("(UNION)", f"({sql})")  # the ORM's own SQL
+    with connection.cursor() as cursor:
+        cursor.execute(counting, [first, max(first, week), month, first, *params])
+        active, weekly, monthly, days = (int(v or 0) for v in cursor.fetchone())
+    writers = (
+        posts.filter(_between("created_at", start, end))
+        .values_list("author_id")
+        .union(comments.filter(_between("created_at", start, end)).values_list("author_id"))
+    )
     contributors = writers.count()
     return {
         "active": active,
+        "weekly_active": weekly,
+        "monthly_active": monthly,
         "contributors": contributors,
         "readers": max(0, active - contributors),
-        "member_days": member_days.count(),
+        "member_days": days,
     }
 
 
@@ -265,15 +290,13 @@ def _activity(place: Place, period: Period, team: set[int]) -> dict[str, Any]:
     posts = place.posts().filter(_between("created_at", start, end))
     by_team = posts.filter(author_id__in=team).count() if team else 0
     total_posts = posts.count()
-    actives = _actives(place, start, end)
-    week = _actives(place, max(start, end - 7 * DAY), end)
-    month = _actives(place, end - 30 * DAY, end)
+    actives = _actives(place, period)
     daily = actives["member_days"] / period.days
+    monthly = actives["monthly_active"]
     return {
         **actives,
-        "weekly_active": week["active"],
         "daily_active": round(daily, 1),
-        "dau_mau": round(100 * daily / month["active"]) if month["active"] else None,
+        "dau_mau": round(100 * daily / monthly) if monthly else None,
         "posts": total_posts,
         "posts_staff": by_team,
         "posts_members": total_posts - by_team,

@@ -128,6 +128,9 @@ def test_the_dashboard_counts_the_periods_activity_beside_the_one_before(
     assert (now["posts"], before["posts"]) == (1, 1)
     assert (now["comments"], now["reactions"], now["views"]) == (1, 1, 1)
     assert now["active"] == 3  # member wrote, staff commented, admin reacted and viewed
+    assert now["weekly_active"] == 0  # all of it ten days before the period's end
+    assert now["monthly_active"] == 3 and now["member_days"] == 3
+    assert before["active"] == 1  # last month: the member's post
     assert (now["contributors"], now["readers"]) == (2, 1)
     assert (now["posts_staff"], now["posts_members"]) == (0, 1)
     [aktiv] = [t for t in figures["now"]["themes"] if t["theme"] == "aktiv"]
