@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from groups import permissions as group_perms
 from groups import selectors as group_selectors
+from insights import who5
 from moderation import selectors as mod_selectors
 from pages.header import page_capabilities
 from posts import fragments
@@ -113,7 +114,8 @@ def _place_page_key(request: HttpRequest, group: Any, subgroup: Any) -> str | No
     other part of these pages (header, tabs, side panel, sub-group members and
     requests) comes from the group, its memberships and sub-groups, which renew
     the generation (groups.receivers), and from the capabilities added here.
-    Moderators' pages are not cached (pages.header.page_capabilities)."""
+    Moderators' pages are not cached (pages.header.page_capabilities).
+    The group page's WHO-5 box (insights.who5.who5_offer) is in the key too."""
     capabilities = page_capabilities(request.user, group)
     if capabilities is None:
         return None
@@ -121,6 +123,9 @@ def _place_page_key(request: HttpRequest, group: Any, subgroup: Any) -> str | No
         capabilities.append(
             sorted(group_perms.subgroup_capabilities(request.user, subgroup).items())
         )
+    else:
+        # The WHO-5 box: changes with the reader's consent, answers and "Nej tak".
+        capabilities.append(who5.who5_offer(request.user, group, request.session).key)
     feed_key = fragments.feed_page_key(request, group, subgroup)
     return pagecache.key_for(request, feed_key, capabilities)
 

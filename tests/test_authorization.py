@@ -13,6 +13,7 @@ from tests.conftest import LOGIN, MatrixRow, assert_answer, matrix_params
 from tests.groups.test_authorization import MATRIX as GROUPS
 from tests.insights.test_dashboard import MATRIX as INSIGHTS
 from tests.insights.test_weekly_report import MATRIX as WEEKLY_REPORT
+from tests.insights.test_who5_views import MATRIX as WHO5
 from tests.moderation.test_views import MATRIX as MODERATION
 from tests.notifications.test_push import MATRIX as PUSH
 from tests.notifications.test_views import MATRIX as NOTIFICATIONS
@@ -71,6 +72,7 @@ def test_every_url_of_every_app_has_a_row_in_an_authorization_matrix() -> None:
             *PUSH,
             *INSIGHTS,
             *WEEKLY_REPORT,
+            *WHO5,
             *MATRIX,
         ]
     } | set(POSTS)
