@@ -56,7 +56,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/mypy accounts groups posts moderation sammen scheduler notifications insights pages demo
+	$(BIN)/mypy accounts groups posts moderation sammen scheduler notifications insights pages demo directory
 	$(PY) tools/check_translations.py
 
 # Extracting strings needs GNU gettext (Debian: gettext); compiling does not.

@@ -12,19 +12,12 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from sammen.storage import private_storage
+from sammen.themes import Theme as Theme  # re-exported: the themes live in sammen.themes
 
 BODY_MAX_LENGTH = 10_000
 COMMENT_MAX_LENGTH = 5_000
 MAX_IMAGES = 10
 ALT_MAX_LENGTH = 300
-
-
-class Theme(models.TextChoices):
-    """ABC for mental sundhed."""
-
-    AKTIV = "aktiv", _("Aktiv")
-    SAMMEN = "sammen", _("Sammen")
-    MENINGSFULD = "meningsfuld", _("Meningsfuld")
 
 
 class ContentState(models.TextChoices):

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "accounts",
     "groups",
     "posts",
+    "directory",
     "scheduler",
     "moderation",
     "notifications",

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 
+from directory import urls as directory_urls
 from groups import views as group_views
 from insights import urls as insight_urls
 from moderation import views as moderation_views
@@ -28,6 +29,9 @@ urlpatterns = [
     path("groups/", include("posts.urls")),
     path("groups/", include("scheduler.urls")),
     path("groups/", include("moderation.urls")),
+    path("groups/", include(directory_urls.group_urlpatterns)),
+    # The public directory of communities (issue 15): no login needed to look.
+    path("faellesskaber/", include("directory.urls")),
     path(
         "notices/<int:notice_id>/dismiss/", moderation_views.notice_dismiss, name="notice-dismiss"
     ),

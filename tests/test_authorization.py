@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
 from tests.conftest import LOGIN, MatrixRow, assert_answer, matrix_params
+from tests.directory.test_authorization import MATRIX as DIRECTORY
 from tests.groups.test_authorization import MATRIX as GROUPS
 from tests.insights.test_dashboard import MATRIX as INSIGHTS
 from tests.insights.test_weekly_report import MATRIX as WEEKLY_REPORT
@@ -25,6 +26,7 @@ PROJECT_APPS = (
     "accounts",
     "groups",
     "posts",
+    "directory",
     "moderation",
     "scheduler",
     "notifications",
@@ -73,6 +75,7 @@ def test_every_url_of_every_app_has_a_row_in_an_authorization_matrix() -> None:
             *INSIGHTS,
             *WEEKLY_REPORT,
             *WHO5,
+            *DIRECTORY,
             *MATRIX,
         ]
     } | set(POSTS)
