@@ -231,6 +231,12 @@ class Entry(models.Model):
     search_text = models.TextField(default="", blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
 
+    # Freshness (directory/freshness.py): when the contact was last asked to
+    # confirm the entry (once per period: set in the transaction that decides
+    # to send), and when it was hidden for not answering within 30 days.
+    confirm_asked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    stale_hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     class Meta:
         verbose_name = _("fællesskab")
         verbose_name_plural = _("fællesskaber")
@@ -498,3 +504,206 @@ class SearchStatVisitor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stat_id}: {self.visitor}"
+
+
+# --- Review of edits, coordinator requests, inspiration lists (issue 15, D2) ------
+
+
+class RevisionState(models.TextChoices):
+    PENDING = "pending", _("Afventer godkendelse")
+    CHANGES_REQUESTED = "changes_requested", _("Skal rettes")
+    APPROVED = "approved", _("Godkendt")
+    DECLINED = "declined", _("Afvist")
+
+
+class EntryRevision(models.Model):
+    """An organiser's edit of a published entry, waiting for an editor. The
+    published entry stays as it is (citizens never see unreviewed text) until
+    an editor approves; then the proposed fields are copied onto it."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="revisions")
+    # The form's cleaned fields: plain values, ids for choices from lists.
+    proposed = models.JSONField(default=dict)
+    # A new photo, if the edit has one (not shown to citizens until approved).
+    photo = models.ImageField(upload_to="directory/", blank=True)
+    state = models.CharField(
+        max_length=20, choices=RevisionState.choices, default=RevisionState.PENDING
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        verbose_name = _("ændringsforslag")
+        verbose_name_plural = _("ændringsforslag")
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=RevisionState.values), name="directory_revision_state_valid"
+            ),
+            # One open edit per entry: the organiser changes that one.
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=Q(state__in=["pending", "changes_requested"]),
+                name="directory_revision_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.state}"
+
+
+class RequestState(models.TextChoices):
+    NEW = "new", _("Ny")
+    CONTACTED = "contacted", _("Kontaktet")
+    MATCHED = "matched", _("Matchet med et fællesskab")
+    FOLLOWED_UP = "followed_up", _("Fulgt op efter 4 uger")
+    CLOSED = "closed", _("Afsluttet")
+
+
+class CallTime(models.TextChoices):
+    ANY = "any", _("Når som helst i dagtimerne")
+    MORNING = "morning", _("Formiddag (kl. 9–12)")
+    AFTERNOON = "afternoon", _("Eftermiddag (kl. 12–16)")
+
+
+class CoordinatorRequest(models.Model):
+    """A citizen asked to talk to a community coordinator (Vejle's "hånd i
+    ryggen"). Seen only by coordinators. The consent to be contacted is kept
+    with its purpose, the version of the text the person saw and when."""
+
+    name = models.CharField(_("navn"), max_length=120)
+    phone = models.CharField(_("telefon"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    call_time = models.CharField(
+        _("hvornår må vi ringe"), max_length=12, choices=CallTime.choices, default=CallTime.ANY
+    )
+    wish = models.TextField(_("hvad vil du gerne"), max_length=2000)
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    on_behalf_of = models.CharField(_("på vegne af"), max_length=120, blank=True)
+    on_behalf_consent = models.BooleanField(default=False)
+    consent_purpose = models.CharField(max_length=200)
+    consent_version = models.CharField(max_length=20)
+    consent_given_at = models.DateTimeField()
+
+    state = models.CharField(max_length=12, choices=RequestState.choices, default=RequestState.NEW)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    matched_entry = models.ForeignKey(
+        Entry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # The local date by which the person is called: 2 working days (workdays.py).
+    due_on = models.DateField()
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    matched_at = models.DateTimeField(null=True, blank=True)
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("samtaleønske")
+        verbose_name_plural = _("samtaleønsker")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=RequestState.values), name="directory_request_state_valid"
+            ),
+            # A way to reach the person, always.
+            models.CheckConstraint(
+                condition=~Q(phone="") | ~Q(email=""), name="directory_request_reachable"
+            ),
+            # On someone's behalf only with their consent.
+            models.CheckConstraint(
+                condition=Q(on_behalf_of="") | Q(on_behalf_consent=True),
+                name="directory_request_behalf_consent",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "due_on"]), models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.state}"
+
+
+class RequestNote(models.Model):
+    """A coordinator's note on a request (and a line for every change of state)."""
+
+    request = models.ForeignKey(CoordinatorRequest, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(max_length=4000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.text[:30]}"
+
+
+class ListTheme(models.TextChoices):
+    MENTAL = "mentalt", _("Mentalt aktiv")
+    SOCIAL = "socialt", _("Socialt aktiv")
+    PHYSICAL = "fysisk", _("Fysisk aktiv")
+    HELP = "hjaelp", _("Hjælp og rådgivning")
+
+
+class InspirationList(models.Model):
+    """A list curated by the editors, by theme, so it "doesn't become a jumble"."""
+
+    slug = models.SlugField(_("adresse"), max_length=80, unique=True)
+    theme = models.CharField(_("tema"), max_length=10, choices=ListTheme.choices)
+    title = models.CharField(_("titel"), max_length=120)
+    introduction = models.TextField(_("introduktion"), max_length=2000, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("inspirationsliste")
+        verbose_name_plural = _("inspirationslister")
+        ordering = ["order", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(theme__in=ListTheme.values), name="directory_list_theme_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InspirationItem(models.Model):
+    """One item of a list: a directory entry or an external link, with a short text."""
+
+    list = models.ForeignKey(InspirationList, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField(default=0)
+    entry = models.ForeignKey(
+        Entry, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    link_title = models.CharField(_("linkets titel"), max_length=120, blank=True)
+    text = models.CharField(_("kort tekst"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            # An entry or a link, never both, never neither.
+            models.CheckConstraint(
+                condition=(Q(entry__isnull=False) & Q(url=""))
+                | (Q(entry__isnull=True) & ~Q(url="")),
+                name="directory_item_entry_or_link",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.list_id}#{self.position}"
