@@ -391,7 +391,9 @@ def membership_leave(*, actor: User, group: Group) -> None:
             )
         SubGroupMembership.objects.filter(user=actor, subgroup__group=group).delete()
         m.delete()
-        membership_ended.send(sender=Membership, group=group, joined_at=m.joined_at, how="left")
+        membership_ended.send(
+            sender=Membership, group=group, user_id=actor.pk, joined_at=m.joined_at, how="left"
+        )
         _notify_membership_gone(group, actor.pk)
     perms.forget_memberships(actor)
 
@@ -424,7 +426,9 @@ def membership_remove(*, actor: User, group: Group, user_id: int, reason: str = 
             raise ValidationError(_("Gruppen skal have mindst én administrator."))
         SubGroupMembership.objects.filter(user_id=user_id, subgroup__group=group).delete()
         m.delete()
-        membership_ended.send(sender=Membership, group=group, joined_at=m.joined_at, how="removed")
+        membership_ended.send(
+            sender=Membership, group=group, user_id=user_id, joined_at=m.joined_at, how="removed"
+        )
         _audit(group, actor, "member_remove", user_id=user_id, reason=reason.strip()[:1000])
         _notify_membership_gone(group, user_id)
 
@@ -457,7 +461,7 @@ def membership_ban(*, actor: User, group: Group, user_id: int, reason: str = "")
         SubGroupMembership.objects.filter(user_id=user_id, subgroup__group=group).delete()
         if m.status == MembershipStatus.ACTIVE:
             membership_ended.send(
-                sender=Membership, group=group, joined_at=m.joined_at, how="banned"
+                sender=Membership, group=group, user_id=user_id, joined_at=m.joined_at, how="banned"
             )
         m.status = MembershipStatus.BANNED
         m.role = Role.MEMBER

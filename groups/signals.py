@@ -16,5 +16,6 @@ membership_action = Signal()
 membership_requested = Signal()
 
 # An active membership ended: the member left, was removed or was banned.
-# Arguments: group, joined_at (when it began), how ("left", "removed", "banned").
+# Arguments: group, user_id (whose), joined_at (when it began), how ("left",
+# "removed", "banned"). Receivers that keep statistics must not store user_id.
 membership_ended = Signal()

@@ -10,7 +10,7 @@ from django.dispatch import receiver
 
 from groups.models import Group
 from groups.signals import membership_ended
-from insights import services
+from insights import services, who5
 from posts.models import Post
 from posts.signals import post_viewed
 
@@ -22,6 +22,9 @@ def on_post_viewed(*, post: Post, user: Any, **kwargs: Any) -> None:
 
 @receiver(membership_ended)
 def on_membership_ended(
-    *, group: Group, joined_at: datetime | None, how: str, **kwargs: Any
+    *, group: Group, user_id: int, joined_at: datetime | None, how: str, **kwargs: Any
 ) -> None:
+    # The statistic is anonymous (no user); the person's WHO-5 consent ends
+    # and their answers go, since they can no longer reach them to withdraw.
     services.membership_ended_record(group=group, joined_at=joined_at, how=how)
+    who5.who5_membership_ended(user_id=user_id, group=group)

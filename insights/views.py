@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from groups.models import Group, SubGroup
 from insights import permissions as perms
-from insights import selectors, services, tables
+from insights import selectors, services, tables, who5
 from sammen.http import messages_from_error
 
 WEEKDAYS = [
@@ -29,6 +29,9 @@ WEEKDAYS = [
     gettext_lazy("Lørdag"),
     gettext_lazy("Søndag"),
 ]
+
+
+WHO5_TABLE = "trivsel"
 
 
 def _group(request: HttpRequest, group_slug: str) -> Group:
@@ -78,9 +81,24 @@ def dashboard(request: HttpRequest, group_slug: str) -> HttpResponse:
             "sections": tables.sections(figures, weekdays=[str(d) for d in WEEKDAYS]),
             "query": request.GET.urlencode(),
             "radar_count": selectors.radar_count(group),
+            "who5": _who5(group, subgroup, period),
         },
         status=status,
     )
+
+
+def _who5(
+    group: Group, subgroup: SubGroup | None, period: selectors.Period
+) -> who5.Who5Aggregates | None:
+    """The WHO-5 figures beside the period: the last whole month in it and the
+    month before (insights.who5.who5_monthly says why only whole months).
+    Outside the 15-minute cache: its own cache is keyed on the data itself."""
+    if not who5.who5_for_staff(group):
+        return None
+    month = who5.who5_month_to_show(start=period.start, end=period.end)
+    if month is None:
+        return None
+    return who5.who5_monthly(group=group, subgroup=subgroup, month=month)
 
 
 @login_required
@@ -93,16 +111,21 @@ def dashboard_csv(request: HttpRequest, group_slug: str, table: str) -> HttpResp
         period = _period(request)
     except ValidationError:
         raise Http404 from None
-    figures = selectors.dashboard(group=group, subgroup=subgroup, period=period)
-    found = {s.key: s for s in tables.sections(figures, weekdays=[str(d) for d in WEEKDAYS])}
-    if table not in found:
-        raise Http404
-    section = found[table]
+    if table == WHO5_TABLE:
+        agg = _who5(group, subgroup, period)
+        if agg is None:
+            raise Http404
+        rows = who5.who5_csv_rows(agg)
+    else:
+        figures = selectors.dashboard(group=group, subgroup=subgroup, period=period)
+        found = {s.key: s for s in tables.sections(figures, weekdays=[str(d) for d in WEEKDAYS])}
+        if table not in found:
+            raise Http404
+        rows = [found[table].header, *found[table].rows]
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(section.header)
-    writer.writerows(section.rows)
+    writer.writerows(rows)
     place = f"{group.slug}-{subgroup.slug}" if subgroup else group.slug
     name = f"sammen-{place}-{table}-{period.file_label}.csv"
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")

@@ -25,7 +25,7 @@ from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.models import User
 from groups import selectors as group_selectors
@@ -391,19 +391,20 @@ MEASURES: tuple[tuple[str, Promise, str], ...] = (
     ("declined", gettext_lazy("Andel med dårligere trivsel (mindst 10 point ned)"), "percent"),
 )
 PERIODS = ("this", "previous")
-# How important each figure of a place is, most first (the group's come before
-# any sub-group's): when a combination of figures would single someone out,
-# the least important figure in it is the one hidden.
-_PRIORITY = (
-    ("this", "score"),
-    ("previous", "score"),
-    ("this", "change"),
-    ("this", "improved"),
-    ("this", "declined"),
-    ("previous", "change"),
-    ("previous", "improved"),
-    ("previous", "declined"),
-)
+
+
+def _priority(periods: Sequence[str]) -> list[tuple[str, str]]:
+    """How important each figure of a place is, most first (the group's come
+    before any sub-group's): when a combination of figures would single
+    someone out, the least important figure in it is the one hidden. Periods
+    come newest first: every period's mean score, then every period's changes."""
+    first = [(period, "score") for period in periods]
+    rest = [(period, m) for period in periods for m in ("change", "improved", "declined")]
+    return first + rest
+
+
+_PRIORITY = tuple(_priority(PERIODS))
+MONTHS_SHOWN = 12  # the months whose WHO-5 figures staff can choose (and the one before each)
 FEWER_THAN_K = gettext_lazy("færre end 5")
 WHO5_CACHE_SECONDS = 60 * 60  # keyed on the data itself: never stale, only evicted
 MAX_AUDITED_SUBGROUPS = 12
@@ -520,6 +521,7 @@ def _candidates(
     places: dict[int | None, set[int]],
     people: dict[int, _Person],
     periods: dict[str, tuple[datetime, datetime]],
+    priority: Sequence[tuple[str, str]] = _PRIORITY,
 ) -> list[_Candidate]:
     """Every figure of every place, in the order of _PRIORITY, with each
     person's linear form over their own unknowns (see insights.who5_disclosure):
@@ -533,7 +535,7 @@ def _candidates(
     found = []
     for place in order:
         members = places[place]
-        for period, measure in _PRIORITY:
+        for period, measure in priority:
             forms: dict[int, dict[Any, int]] = {}
             values: list[int] = []
             for user_id in sorted(members):
@@ -671,43 +673,19 @@ def who5_aggregates(
         raise ValueError("who5_aggregates: a period must start before it ends")
     if subgroup is not None and subgroup.group_id != group.pk:
         raise ValueError("who5_aggregates: the sub-group is not the group's")
-    bounds = (start, end, previous_start, previous_end)
-    places, people = _inputs(group, bounds)
-    # One entry for the whole family, keyed on exactly what it is computed
-    # from: the same data always gives the same figures on every place's
-    # page, and a new answer, a withdrawal or a membership change is a new key.
-    raw = repr((group.pk, bounds, sorted((k or 0, sorted(v)) for k, v in places.items()), people))
-    key = "insights:who5:" + hashlib.blake2b(raw.encode(), digest_size=20).hexdigest()
-    family = cache.get(key)
-    if family is None:
-        family = _family(places, people, bounds)
-        cache.set(key, family, WHO5_CACHE_SECONDS)
-    wanted = subgroup.pk if subgroup is not None else None
-    figures = family.get(wanted) or {
-        (period, measure): Figure(measure, period, None, None, "primary")
-        for period in PERIODS
-        for measure, _label, _unit in MEASURES
-    }
-    return Who5Aggregates(
-        place_name=subgroup.name if subgroup is not None else group.name,
-        subgroup_id=wanted,
-        start=start,
-        end=end,
-        previous_start=previous_start,
-        previous_end=previous_end,
-        figures=figures,
+    periods = {"this": (start, end), "previous": (previous_start, previous_end)}
+    family = _cached_family(group, periods)
+    return _aggregates_of(
+        family, group, subgroup, ("this", periods["this"]), ("previous", periods["previous"])
     )
 
 
 Places = dict[int | None, set[int]]
 
 
-def _inputs(
-    group: Group, bounds: tuple[datetime, datetime, datetime, datetime]
-) -> tuple[Places, dict[int, _Person]]:
+def _inputs(group: Group, until: datetime) -> tuple[Places, dict[int, _Person]]:
     """Who is in which place (None: the group; else a sub-group's id), and
-    each active member's check-ins up to the later period's end (three queries)."""
-    start, end, previous_start, previous_end = bounds
+    each active member's check-ins before `until` (three queries)."""
     active = Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE)
     members = set(active.values_list("user_id", flat=True))
     places: Places = {None: members}
@@ -724,7 +702,7 @@ def _inputs(
         Who5Answer.objects.filter(
             group=group,
             user_id__in=active.values("user_id"),
-            answered_at__lt=max(end, previous_end),
+            answered_at__lt=until,
         )
         .order_by("answered_at", "pk")
         .values_list("pk", "user_id", "answered_at", "a1", "a2", "a3", "a4", "a5")
@@ -737,18 +715,140 @@ def _inputs(
 def _family(
     places: Places,
     people: dict[int, _Person],
-    bounds: tuple[datetime, datetime, datetime, datetime],
+    periods: dict[str, tuple[datetime, datetime]],
 ) -> dict[int | None, dict[tuple[str, str], Figure]]:
-    """Every place's figures, decided together."""
-    start, end, previous_start, previous_end = bounds
-    periods = {"this": (start, end), "previous": (previous_start, previous_end)}
-    candidates = _candidates(places, people, periods)
+    """Every place's figures for every period (newest first), decided together."""
+    candidates = _candidates(places, people, periods, _priority(list(periods)))
     suppressed = _publishable(candidates)
     family: dict[int | None, dict[tuple[str, str], Figure]] = {}
     for index, candidate in enumerate(candidates):
         figure = _figure(candidate, suppressed.get(index, ""))
         family.setdefault(candidate.place, {})[(candidate.period, candidate.measure)] = figure
     return family
+
+
+def _cached_family(
+    group: Group, periods: dict[str, tuple[datetime, datetime]]
+) -> dict[int | None, dict[tuple[str, str], Figure]]:
+    """The family under a key of exactly the data it is computed from: the
+    same data always gives the same figures on every place's page, and a new
+    answer, a withdrawal or a membership change is a new key."""
+    places, people = _inputs(group, max(end for _start, end in periods.values()))
+    raw = repr(
+        (
+            group.pk,
+            sorted(periods.items()),
+            sorted((k or 0, sorted(v)) for k, v in places.items()),
+            people,
+        )
+    )
+    key = "insights:who5:" + hashlib.blake2b(raw.encode(), digest_size=20).hexdigest()
+    family = cache.get(key)
+    if family is None:
+        family = _family(places, people, periods)
+        cache.set(key, family, WHO5_CACHE_SECONDS)
+    return family
+
+
+def _aggregates_of(
+    family: dict[int | None, dict[tuple[str, str], Figure]],
+    group: Group,
+    subgroup: SubGroup | None,
+    this: tuple[str, tuple[datetime, datetime]],
+    previous: tuple[str, tuple[datetime, datetime]],
+) -> Who5Aggregates:
+    wanted = subgroup.pk if subgroup is not None else None
+    place = family.get(wanted, {})
+    figures = {}
+    for shown_as, (period, _bounds) in (("this", this), ("previous", previous)):
+        for measure, _label, _unit in MEASURES:
+            found = place.get((period, measure))
+            figures[(shown_as, measure)] = (
+                Figure(measure, shown_as, found.value, found.n, found.suppressed)
+                if found is not None
+                else Figure(measure, shown_as, None, None, "primary")
+            )
+    return Who5Aggregates(
+        place_name=subgroup.name if subgroup is not None else group.name,
+        subgroup_id=wanted,
+        start=this[1][0],
+        end=this[1][1],
+        previous_start=previous[1][0],
+        previous_end=previous[1][1],
+        figures=figures,
+    )
+
+
+def who5_for_staff(group: Group) -> bool:
+    """Whether the dashboard has a WHO-5 table: WHO-5 is on, or was on and
+    answers remain."""
+    return perms.who5_enabled(group) or Who5Answer.objects.filter(group=group).exists()
+
+
+def complete_months(now: datetime | None = None, count: int = MONTHS_SHOWN + 1) -> list[date]:
+    """The first days of the last `count` whole months (Copenhagen), newest first."""
+    first = timezone.localtime(now or timezone.now()).date().replace(day=1)
+    months = []
+    for _i in range(count):
+        first = (first - timedelta(days=1)).replace(day=1)
+        months.append(first)
+    return months
+
+
+def _month_bounds(first: date) -> tuple[datetime, datetime]:
+    following = (first + timedelta(days=32)).replace(day=1)
+    zone = timezone.get_current_timezone()
+    return (
+        datetime.combine(first, datetime.min.time(), tzinfo=zone),
+        datetime.combine(following, datetime.min.time(), tzinfo=zone),
+    )
+
+
+def who5_month_to_show(
+    *, start: datetime, end: datetime, now: datetime | None = None
+) -> date | None:
+    """The whole month whose WHO-5 figures the dashboard shows for a period
+    [start, end): the last whole month that ends inside it (or, for a period
+    inside the running month, the last whole month); None when that month is
+    older than the months staff can choose."""
+    months = complete_months(now)[:MONTHS_SHOWN]
+    for first in months:
+        if _month_bounds(first)[1] <= end:
+            return first
+    return None
+
+
+def who5_monthly(
+    *, group: Group, subgroup: SubGroup | None = None, month: date, now: datetime | None = None
+) -> Who5Aggregates:
+    """The WHO-5 figures of one whole month and the month before, as the
+    dashboard shows them.
+
+    Only whole calendar months, and every one of the last MONTHS_SHOWN months
+    (with the month before the oldest) is decided in ONE family by
+    _publishable: every place, every month, every measure. So whichever month,
+    period or sub-group staff choose, every figure they can see this month
+    was audited together with every other, and no two of them can be
+    combined to single out fewer than five members. (Moving windows such as
+    "the last 30 days" would let yesterday's and today's view be subtracted;
+    they are not offered for WHO-5.) Figures seen in an earlier month, when
+    the family was a different one, are outside the audit, like a figure
+    seen before and after a member withdrew."""
+    months = complete_months(now)
+    if month not in months[:MONTHS_SHOWN]:
+        raise ValueError("who5_monthly: not one of the whole months staff can choose")
+    if subgroup is not None and subgroup.group_id != group.pk:
+        raise ValueError("who5_monthly: the sub-group is not the group's")
+    periods = {first.isoformat(): _month_bounds(first) for first in months}
+    family = _cached_family(group, periods)
+    before = months[months.index(month) + 1]
+    return _aggregates_of(
+        family,
+        group,
+        subgroup,
+        (month.isoformat(), periods[month.isoformat()]),
+        (before.isoformat(), periods[before.isoformat()]),
+    )
 
 
 def who5_csv_rows(agg: Who5Aggregates) -> list[list[str]]:
@@ -760,8 +860,8 @@ def who5_csv_rows(agg: Who5Aggregates) -> list[list[str]]:
         _("Sted"),
         _("Mål"),
         _("Periode"),
-        _("Fra"),
-        _("Til"),
+        pgettext("first day of a period, a CSV column", "Fra"),
+        pgettext("last day of a period, a CSV column", "Til"),
         _("Værdi"),
         _("Enhed"),
         _("Antal medlemmer"),

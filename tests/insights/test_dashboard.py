@@ -270,3 +270,60 @@ def test_an_administrator_sets_the_radar_hours(group: Group, admin: User, client
     )
     assert "mellem 1 og 168" in bad.content.decode()
     assert selectors.radar_hours(group) == 6
+
+
+# --- WHO-5 beside the activity ------------------------------------------------------------
+
+
+@time_machine.travel(datetime(2026, 12, 7, 10, 0, tzinfo=UTC), tick=False)
+def test_the_dashboard_shows_who5_for_the_last_whole_month_and_its_csv(
+    group: Group, staff: User, client_for: Any
+) -> None:
+    from insights.models import Who5Answer
+
+    client = client_for(staff)
+    url = reverse("insights", args=[group.slug])
+    csv_url = reverse("insights-csv", args=[group.slug, "trivsel"])
+    # Off and never used: no table, no file.
+    assert "Trivsel (WHO-5)" not in client.get(url).content.decode()
+    assert client.get(csv_url).status_code == 404
+    InsightSettings.objects.create(group=group, who5_enabled=True)
+    people = []
+    for i in range(6):
+        user = make_user(f"trivsel{i}@example.org", f"Trivselsperson {i}")
+        make_membership(user, group)
+        people.append(user)
+        # 15 × 4 = 60 in November; one answer in the running month does not count yet.
+        Who5Answer.objects.create(
+            user=user,
+            group=group,
+            answered_at=datetime(2026, 11, 5 + i, 12, tzinfo=UTC),
+            a1=3,
+            a2=3,
+            a3=3,
+            a4=3,
+            a5=3,
+        )
+    Who5Answer.objects.create(
+        user=people[0],
+        group=group,
+        answered_at=datetime(2026, 12, 3, 12, tzinfo=UTC),
+        a1=0,
+        a2=0,
+        a3=0,
+        a4=0,
+        a5=0,
+    )
+    for query in ({"dage": "30"}, {"dage": "7"}, {"maaned": "2026-12"}, {"maaned": "2026-11"}):
+        page = client.get(url, query).content.decode()
+        section = page.split('id="who5-aggregates-title"', 1)[1]
+        assert "november 2026" in section
+        assert ">60<" in section and ">6<" in section
+        assert "færre end 5" in section  # October: nobody
+        for user in people:
+            assert user.display_name not in page
+    body = client.get(csv_url, {"dage": "30"}).content.decode("utf-8")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["Sted", "Mål", "Periode"]
+    assert [r[5] for r in rows[1:] if r[1].startswith("Gennemsnitlig trivselsscore")] == ["60"]
+    assert all(r[2] == "Denne periode" for r in rows[1:])  # October's cells are left out

@@ -254,6 +254,12 @@ def _members(world: World, subgroup: SubGroup | None) -> set[int]:
 def _forms(world: World, subgroup: SubGroup | None, period: str, measure: str) -> dict[int, dict]:
     """Ground truth: each member's unknowns in this figure's total."""
     start, end = (T0, T1) if period == "this" else (P0, T0)
+    return _forms_between(world, subgroup, start, end, measure)
+
+
+def _forms_between(
+    world: World, subgroup: SubGroup | None, start: datetime, end: datetime, measure: str
+) -> dict[int, dict]:
     forms: dict[int, dict] = {}
     for user_id in _members(world, subgroup):
         rows = list(
@@ -395,7 +401,10 @@ def test_csv_rows_leave_suppressed_figures_out(world: World) -> None:
 
 def test_the_partial_shows_a_table_with_a_caption_and_hides_small_cells(world: World) -> None:
     answered(world, 6, score=60)
-    html = render_to_string("insights/who5/partials/aggregates.html", {"who5": world.aggregates()})
+    html = render_to_string(
+        "insights/who5/partials/aggregates.html",
+        {"who5": world.aggregates(), "group": world.group},
+    )
     assert "<caption" in html and "Trivsel (WHO-5) i Trivselsgruppen" in html
     assert "Gennemsnitlig trivselsscore (0–100)" in html
     assert ">60<" in html and ">6<" in html
@@ -420,3 +429,138 @@ def test_reversed_periods_are_refused(world: World) -> None:
             previous_start=P0,
             previous_end=T0,
         )
+
+
+# --- whole months, as the dashboard shows them ---------------------------------------------
+
+NOW = datetime(2026, 12, 7, 10, 0, tzinfo=CPH)
+
+
+def _monthly_world(seed: int) -> World:
+    """Answers spread over the last months (an 8-week rhythm puts many people
+    in two months out of three), with overlapping sub-groups."""
+    rnd = random.Random(seed)
+    world = World(make_group(f"Månedsgruppe {seed}", admin=make_user()))
+    people = [world.person() for _ in range(rnd.randint(9, 14))]
+    months = who5.complete_months(NOW)[:5]
+    for user in people:
+        for first in rnd.sample(months, rnd.randint(1, 3)):
+            at = datetime(first.year, first.month, rnd.randint(1, 28), 12, tzinfo=CPH)
+            world.answer(user, at, 4 * rnd.randint(0, 25))
+    for name in ("A", "B")[: rnd.randint(1, 2)]:
+        world.sub(name, rnd.sample(people, rnd.choice([len(people) - 1, 6, 5])))
+    return world
+
+
+def monthly_pages(world: World) -> list[tuple[Any, Any, who5.Who5Aggregates]]:
+    """Every WHO-5 table the dashboard offers: each month staff can choose, each place."""
+    places: list[SubGroup | None] = [None, *world.subgroups.values()]
+    pages = []
+    for month in who5.complete_months(NOW)[: who5.MONTHS_SHOWN]:
+        for place in places:
+            pages.append(
+                (
+                    month,
+                    place,
+                    who5.who5_monthly(group=world.group, subgroup=place, month=month, now=NOW),
+                )
+            )
+    return pages
+
+
+def monthly_leaks(world: World, depth: int = 3) -> list[Any]:
+    """The attacker of leaks(), over every figure of every page the dashboard offers."""
+    shown: dict[Any, dict] = {}
+    for _month, place, agg in monthly_pages(world):
+        for (period, measure), figure in agg.figures.items():
+            if not figure.shown:
+                continue
+            start, end = (
+                (agg.start, agg.end) if period == "this" else (agg.previous_start, agg.previous_end)
+            )
+            forms = _forms_between(world, place, start, end, measure)
+            assert len(forms) == figure.n, "the attacker's ground truth disagrees"
+            shown[(place.name if place else "gruppen", start.date(), measure)] = forms
+    found = []
+    items = list(shown.items())
+    for size in range(1, depth + 1):
+        for chosen in itertools.combinations(items, size):
+            for signs in itertools.product((1, -1), repeat=size - 1):
+                total: dict[int, dict] = {}
+                for sign, (_name, forms) in zip((1, *signs), chosen, strict=True):
+                    for user_id, form in forms.items():
+                        mine = total.setdefault(user_id, {})
+                        for unknown, coef in form.items():
+                            mine[unknown] = mine.get(unknown, 0) + sign * coef
+                touched = [u for u, form in total.items() if any(form.values())]
+                if 1 <= len(touched) < who5.K:
+                    found.append(([name for name, _f in chosen], signs, len(touched)))
+    return found
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_no_combination_of_figures_from_any_month_or_place_singles_anyone_out(
+    db: None, seed: int
+) -> None:
+    world = _monthly_world(seed)
+    assert any(f.shown for _m, _p, agg in monthly_pages(world) for f in agg.figures.values())
+    assert monthly_leaks(world, depth=2) == []
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_month_shows_the_same_figures_as_this_month_and_as_the_month_before(
+    db: None, seed: int
+) -> None:
+    """One family for every page: a month's figures do not depend on which
+    page shows them, so no two pages can be played against each other."""
+    world = _monthly_world(seed)
+    seen: dict[Any, Any] = {}
+    for _month, place, agg in monthly_pages(world):
+        for (period, measure), figure in agg.figures.items():
+            start = agg.start if period == "this" else agg.previous_start
+            key = (place.pk if place else None, start, measure)
+            value = (figure.value, figure.n, figure.shown)
+            assert seen.setdefault(key, value) == value
+
+
+def test_monthly_attacker_finds_leaks_when_secondary_suppression_is_off(
+    db: None, monkeypatch: pytest.MonkeyPatch, fresh_cache: None
+) -> None:
+    """So the two tests above can fail."""
+    monkeypatch.setattr(who5, "disclosure", lambda *args, **kwargs: None)
+    assert any(monthly_leaks(_monthly_world(200 + seed), depth=2) for seed in range(4))
+
+
+def test_the_dashboard_shows_the_last_whole_month_for_moving_periods() -> None:
+    this_month = datetime(2026, 12, 1, tzinfo=CPH)
+    for start in (NOW - timedelta(days=7), NOW - timedelta(days=30), this_month):
+        month = who5.who5_month_to_show(start=start, end=NOW, now=NOW)
+        assert month is not None and (month.year, month.month) == (2026, 11)
+    october = who5.who5_month_to_show(
+        start=datetime(2026, 10, 1, tzinfo=CPH), end=datetime(2026, 11, 1, tzinfo=CPH), now=NOW
+    )
+    assert october is not None and october.month == 10
+    with pytest.raises(ValueError):
+        who5.who5_monthly(
+            group=make_group("X", admin=make_user()), month=this_month.date(), now=NOW
+        )
+
+
+def test_two_months_that_never_share_a_page_cannot_be_played_against_each_other(
+    world: World,
+) -> None:
+    """September and November never stand in one table, but staff can read
+    both: (mean − change) × n is the sum of the answerers' baselines in each,
+    and one member answered in September and not in November. Deciding each
+    table's pair of months alone would show all four figures; one family for
+    every month does not."""
+    people = [world.person() for _ in range(10)]
+    for i, user in enumerate(people):
+        world.answer(user, datetime(2026, 6, 10, 12, tzinfo=CPH), 4 * (5 + i))
+        world.answer(user, datetime(2026, 9, 10, 12, tzinfo=CPH), 60)
+        if i < 9:
+            world.answer(user, datetime(2026, 11, 10, 12, tzinfo=CPH), 64)
+    assert monthly_leaks(world, depth=4) == []
+    # Something is still shown: the family hides the least it must.
+    shown = [f for _m, _p, agg in monthly_pages(world) for f in agg.figures.values() if f.shown]
+    assert shown

@@ -98,13 +98,27 @@ def test_withdrawal_is_only_ever_ones_own(
     assert Who5Answer.objects.filter(user=member).count() == 1
 
 
-def test_leaving_the_group_ends_consent_and_deletes_the_answers(
-    who5_on: Any, group: Group, member: User
+@pytest.mark.parametrize("how", ["left", "removed", "banned"])
+def test_a_membership_ending_ends_consent_and_deletes_the_answers(
+    who5_on: Any, group: Group, member: User, admin: User, how: str
 ) -> None:
+    """Through the groups app's own services: the signal carries whose
+    membership ended, and the answers go in the same transaction."""
+    other = make_user("stays@example.org", "Bliver")
+    make_membership(other, group)
     consent_and_answer(member, group)
-    assert who5.who5_membership_ended(user_id=member.pk, group=group) == 1
+    consent_and_answer(other, group)
+    if how == "left":
+        group_services.membership_leave(actor=member, group=group)
+    elif how == "removed":
+        group_services.membership_remove(actor=admin, group=group, user_id=member.pk)
+    else:
+        group_services.membership_ban(actor=admin, group=group, user_id=member.pk)
     assert not Who5Answer.objects.filter(user=member).exists()
     assert Who5Consent.objects.get(user=member).withdrawn_at is not None
+    # Only theirs.
+    assert Who5Answer.objects.filter(user=other).count() == 1
+    assert Who5Consent.objects.get(user=other).withdrawn_at is None
 
 
 # --- the 14-day rule, answers -------------------------------------------------------

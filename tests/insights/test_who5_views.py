@@ -380,3 +380,21 @@ def test_the_cached_group_page_key_follows_the_offer(
     who5.who5_answer_submit(actor=member, group=group, answers=EARLIER)
     answered = key()
     assert len({invited, consented, answered}) == 3
+
+
+def test_the_group_page_shows_the_offer_and_forgets_it_after_no_thanks(
+    who5_on: Any, group: Group, member: User, client_for: Any
+) -> None:
+    """On the real (cached) group page, above the posts: invited, then after
+    "Nej tak" the quiet line; a member of a group without WHO-5 sees nothing."""
+    client = client_for(member)
+    page = client.get(group.get_absolute_url()).content.decode()
+    assert "Vil du være med i gruppens trivselsmåling?" in page
+    assert page.index("who5-offer-title") < page.index('class="two-col"')
+    client.post(reverse("who5-consent", args=[group.slug]), {"choice": "no"})
+    page = client.get(group.get_absolute_url()).content.decode()
+    assert "Vil du være med" not in page and "du kan altid være med senere" in page
+    who5_on.who5_enabled = False
+    who5_on.save()
+    page = client_for(member).get(group.get_absolute_url()).content.decode()
+    assert "trivselsmåling" not in page.lower()
