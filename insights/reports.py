@@ -50,7 +50,7 @@ from insights import selectors
 from insights.models import WeeklyReport, WeeklyReportSent, WeeklyReportState
 from posts.models import Theme
 from sammen import mail as sammen_mail
-from sammen.mail import HeldMessage, absolute_url, mail_domain
+from sammen.mail import HeldMessage, absolute_url, address_stopped, mail_domain
 from scheduler import permissions as plan_perms
 from scheduler.models import ScheduledPost, ScheduledState
 
@@ -400,7 +400,8 @@ def weekly_report_send(*, ids: Iterable[int], now: datetime | None = None) -> in
 
 
 def _still_wanted(row: WeeklyReportSent, now: datetime) -> bool:
-    """The person is active, has an address, is still on the group's team,
+    """The person is active, has an address the mail provider has not
+    stopped (a hard bounce or a complaint), is still on the group's team,
     and the row's week is not over."""
     user = row.user
     local_day = now.astimezone(selectors.zone()).date()
@@ -409,6 +410,7 @@ def _still_wanted(row: WeeklyReportSent, now: datetime) -> bool:
         and user.email
         and local_day < row.week + WEEK
         and perms.can_view_insights(user, row.group)
+        and not address_stopped(user)
     )
 
 

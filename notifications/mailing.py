@@ -138,6 +138,13 @@ def address_resume(*, actor: User) -> None:
     )
 
 
+def address_stopped(user: User) -> bool:
+    """For sammen.mail.address_stopped (settings.MAIL_ADDRESS_STOPPED): the
+    provider stopped this person's current address."""
+    row = MailSettings.objects.filter(user=user).only("stopped_address").first()
+    return bool(row and user.email and row.stops(user.email))
+
+
 def can_mail(user: User, row: MailSettings) -> bool:
     return bool(user.is_active and user.email and not row.stops(user.email))
 

@@ -17,6 +17,16 @@ from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.module_loading import import_string
+
+
+def address_stopped(user: Any) -> bool:
+    """Whether the mail provider stopped the person's address (a hard bounce
+    or a complaint): optional mail such as reports must not go to it. The
+    app that records stops answers, named in settings.MAIL_ADDRESS_STOPPED
+    (the adapter pattern: sammen asks without importing upwards)."""
+    path = getattr(settings, "MAIL_ADDRESS_STOPPED", "")
+    return bool(path) and bool(import_string(path)(user))
 
 
 def absolute_url(path: str) -> str:

@@ -304,6 +304,9 @@ NOTIFY_DIGEST_STALE_SECONDS = env_number("NOTIFY_DIGEST_STALE_SECONDS", 600, min
 NOTIFY_UNSUBSCRIBE_MAILTO = os.environ.get("NOTIFY_UNSUBSCRIBE_MAILTO", "")
 # How long an unsubscribe link works (days).
 NOTIFY_UNSUBSCRIBE_DAYS = env_number("NOTIFY_UNSUBSCRIBE_DAYS", 365, minimum=1)
+# Asked by sammen.mail.address_stopped before optional mail (reports): the
+# notifications app records the provider's bounces and complaints.
+MAIL_ADDRESS_STOPPED = "notifications.mailing.address_stopped"
 
 # --- Auth (django-allauth) ---------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -219,6 +219,24 @@ def test_an_inactive_account_gets_none(subscribed: list[User], staff: User) -> N
     assert not WeeklyReportSent.objects.filter(user=staff).exists()
 
 
+def test_a_stopped_address_gets_none_until_it_changes(
+    subscribed: list[User], staff: User, moderator: User
+) -> None:
+    """The provider reported a hard bounce (notifications records it): the
+    report is skipped, not sent into the void; a new address gets it again."""
+    from notifications import mailing
+
+    mailing.address_stop(address=staff.email, reason="bounced")
+    with time_machine.travel(MONDAY_7, tick=False):
+        assert reports.weekly_report_send(ids=reports.weekly_reports_due()) == 1
+    assert mails_to(staff) == [] and len(mails_to(moderator)) == 1
+    assert WeeklyReportSent.objects.get(user=staff).state == WeeklyReportState.SKIPPED
+    User.objects.filter(pk=staff.pk).update(email="ny-adresse@example.org")
+    with time_machine.travel(MONDAY_7 + timedelta(days=7), tick=False):
+        reports.weekly_report_send(ids=reports.weekly_reports_due())
+    assert [m.to for m in outbox.outbox].count(["ny-adresse@example.org"]) == 1
+
+
 def test_a_lost_task_is_handed_out_again_and_an_old_week_is_skipped(
     subscribed: list[User], staff: User, settings: Any
 ) -> None:
