@@ -471,18 +471,19 @@ def search_stat_record(
         "other_filters": other_filters[:200],
         "bucket": result_bucket(result_count),
     }
-    with transaction.atomic():
-        stat_id = _upsert_stat(key)
-        if visitor:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "INSERT INTO directory_searchstatvisitor (stat_id, visitor) VALUES (%s, %s) "
-                    "ON CONFLICT (stat_id, visitor) DO NOTHING RETURNING id",
-                    [stat_id, visitor],
-                )
-                new = cursor.fetchone() is not None
-            if new:
-                SearchStat.objects.filter(pk=stat_id).update(people=F("people") + 1)
+    # No transaction: each statement is atomic on its own, and a crash between
+    # them at worst leaves one person uncounted (a statistic, not a record).
+    stat_id = _upsert_stat(key)
+    if visitor:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO directory_searchstatvisitor (stat_id, visitor) VALUES (%s, %s) "
+                "ON CONFLICT (stat_id, visitor) DO NOTHING RETURNING id",
+                [stat_id, visitor],
+            )
+            new = cursor.fetchone() is not None
+        if new:
+            SearchStat.objects.filter(pk=stat_id).update(people=F("people") + 1)
 
 
 def _upsert_stat(key: dict[str, Any]) -> int:
