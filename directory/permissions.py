@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
@@ -117,3 +118,62 @@ def require_list_group(user: Any, group: Group) -> None:
     group_permissions.require_group_admin(user, group)
     if group.is_secret:
         raise PermissionDenied
+
+
+# --- Submissions, review, freshness, coordinators, lists (issue 15, second half) ---
+
+
+def has_verified_email(user: Any) -> bool:
+    """An account whose e-mail address allauth has verified."""
+    if not _authenticated(user):
+        return False
+    cached = user.__dict__.get("_sammen_verified_email")
+    if cached is None:
+        cached = EmailAddress.objects.filter(user=user, verified=True).exists()
+        user.__dict__["_sammen_verified_email"] = cached
+    return bool(cached)
+
+
+def can_submit_entry(user: Any) -> bool:
+    """Anyone with a verified account may submit their association's entry."""
+    return has_verified_email(user)
+
+
+def require_submit_entry(user: Any) -> None:
+    if not can_submit_entry(user):
+        raise PermissionDenied
+
+
+def require_own_entry(user: Any, entry: Entry) -> None:
+    """The organiser's own pages of an entry (its edit form): to anyone but
+    its organiser and the editors the entry is not there (404, whatever its
+    state: a submitter editing someone else's entry learns nothing)."""
+    if not (is_directory_editor(user) or is_organiser(user, entry)):
+        raise Http404
+    if not can_edit_entry(user, entry):
+        raise PermissionDenied
+
+
+def can_review(user: Any) -> bool:
+    """Approve, decline or ask for changes: the directory's editors."""
+    return is_directory_editor(user)
+
+
+def require_review(user: Any) -> None:
+    require_directory_editor(user)
+
+
+def require_coordinator_inbox(user: Any) -> None:
+    """The coordinators' requests hold a citizen's name, phone and wishes:
+    to anyone else they do not exist (404, never a hint)."""
+    if not is_coordinator(user):
+        raise Http404
+
+
+def can_curate_lists(user: Any) -> bool:
+    """Inspiration lists are curated by the directory's editors."""
+    return is_directory_editor(user)
+
+
+def require_curate_lists(user: Any) -> None:
+    require_directory_editor(user)

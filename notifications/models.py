@@ -48,6 +48,12 @@ class Kind(models.TextChoices):
     CASE = "case", _("Ny sag i moderationskøen")
     PUBLISH_FAILED = "publish_failed", _("Et planlagt opslag kunne ikke udgives")
     MAIL_STOPPED = "mail_stopped", _("Vores e-mails kan ikke nå frem")
+    # The directory (issue 15): a submitter hears of the editors' decision; the
+    # editors hear of entries hidden for not being confirmed.
+    DIRECTORY_APPROVED = "dir_approved", _("Dit fællesskab er godkendt")
+    DIRECTORY_DECLINED = "dir_declined", _("Dit fællesskab blev ikke godkendt")
+    DIRECTORY_CHANGES = "dir_changes", _("Ret dit fællesskab")
+    DIRECTORY_STALE = "dir_stale", _("Et fællesskab er skjult, fordi det ikke er bekræftet")
 
 
 class GroupDefault(models.Model):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import Http404
 
+from directory import permissions as directory_perms
 from groups import permissions as group_perms
 from moderation import permissions as mod_perms
 from notifications.models import Kind, Notification
@@ -18,13 +19,17 @@ from scheduler import permissions as scheduler_perms
 POST_KINDS = {Kind.REPLY, Kind.COMMENT, Kind.MENTION, Kind.REACTION, Kind.NEW_POST}
 # About the person themselves, whatever became of the group since.
 SELF_KINDS = {Kind.JOIN_DECIDED, Kind.MODERATION, Kind.MAIL_STOPPED}
+# About the person's own directory entry (the editors' decision).
+DIRECTORY_SELF_KINDS = {Kind.DIRECTORY_APPROVED, Kind.DIRECTORY_DECLINED, Kind.DIRECTORY_CHANGES}
 
 
 def can_see(user: Any, n: Notification) -> bool:
     if n.recipient_id != getattr(user, "pk", None):
         return False
-    if n.kind in SELF_KINDS:
-        return True  # about the person's own request, words or address
+    if n.kind in SELF_KINDS or n.kind in DIRECTORY_SELF_KINDS:
+        return True  # about the person's own request, words, address or entry
+    if n.kind == Kind.DIRECTORY_STALE:
+        return directory_perms.is_directory_editor(user)
     group = n.group
     if group is None:
         return False

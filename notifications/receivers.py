@@ -15,6 +15,7 @@ from typing import Any
 from anymail.signals import AnymailInboundEvent, AnymailTrackingEvent, inbound, tracking
 from django.dispatch import receiver
 
+from directory.signals import entry_decided, entry_hidden_stale
 from groups import permissions as group_perms
 from groups import selectors as group_selectors
 from groups.models import Membership, Role
@@ -170,6 +171,39 @@ def on_scheduled_post_failed(*, scheduled: Any, **kwargs: Any) -> None:
         group=scheduled.group,
         object_id=scheduled.pk,
         text=scheduled.excerpt,
+    )
+
+
+_DIRECTORY_KINDS = {
+    "approved": Kind.DIRECTORY_APPROVED,
+    "declined": Kind.DIRECTORY_DECLINED,
+    "changes_requested": Kind.DIRECTORY_CHANGES,
+}
+
+
+@receiver(entry_decided)
+def on_entry_decided(
+    *, entry: Any, actor: Any, decision: str, recipient_id: int, **kwargs: Any
+) -> None:
+    """The submitter hears what the directory's editors decided (also when an
+    editor decides on their own entry: it is about the entry, not an action)."""
+    services.notify(
+        recipients={recipient_id},
+        kind=_DIRECTORY_KINDS[decision],
+        group=None,
+        object_id=entry.pk,
+        text=entry.title,
+    )
+
+
+@receiver(entry_hidden_stale)
+def on_entry_hidden_stale(*, entry: Any, editor_ids: list[int], **kwargs: Any) -> None:
+    services.notify(
+        recipients=set(editor_ids),
+        kind=Kind.DIRECTORY_STALE,
+        group=None,
+        object_id=entry.pk,
+        text=entry.title,
     )
 
 

@@ -46,7 +46,7 @@ def notify(
     *,
     recipients: Iterable[int],
     kind: str,
-    group: Group,
+    group: Group | None,
     actor: User | None = None,
     post: Post | None = None,
     comment: Comment | None = None,

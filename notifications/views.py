@@ -36,6 +36,10 @@ from sammen.http import messages_from_error
 
 def target_url(n: Notification) -> str:
     """Where a notification leads: the exact comment, the post, the queue…"""
+    if n.kind in perms.DIRECTORY_SELF_KINDS:
+        return reverse("directory-my-submissions")
+    if n.kind == Kind.DIRECTORY_STALE:
+        return reverse("directory-editor-overview")
     if n.group is None:  # about the person's own account
         return reverse("notification-settings") + "#e-mail"
     slug = n.group.slug

@@ -37,6 +37,7 @@ def _message(action: str, minutes: int) -> str:
         "reaction": _("Du har reageret mange gange på kort tid."),
         "join": _("Du har sendt mange anmodninger på kort tid."),
         "upload": _("Du har lagt mange billeder op på kort tid."),
+        "coordinator": _("Du har sendt mange beskeder til koordinatorerne på kort tid."),
     }
     wait = (
         _("Vent et minut, og prøv så igen.")

@@ -279,7 +279,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=40),
         "options": {"expires": 3600},
     },
+    # The directory's freshness: ask contacts to confirm entries that are due,
+    # hide those that did not answer in time (directory.freshness, once per period).
+    "directory-freshness-due": {
+        "task": "directory.freshness_due",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 3600},
+    },
 }
+# Every directory entry is re-confirmed this often (months), and hidden this
+# many days after the reminder if nobody answered.
+DIRECTORY_CONFIRM_MONTHS = env_number("DIRECTORY_CONFIRM_MONTHS", 6, minimum=1)
+DIRECTORY_CONFIRM_GRACE_DAYS = env_number("DIRECTORY_CONFIRM_GRACE_DAYS", 30, minimum=1)
 # How long a read notification is kept (days).
 NOTIFICATIONS_KEEP_READ_DAYS = env_number("NOTIFICATIONS_KEEP_READ_DAYS", 90, minimum=1)
 
@@ -434,6 +445,8 @@ SAMMEN_RATE_LIMITS: dict[str, dict[str, str]] = {
     "reaction": {"user": "120/10m", "ip": "600/10m"},
     "join": {"user": "10/h", "ip": "60/h"},
     "upload": {"user": "60/h", "ip": "300/h"},  # photos, each one counted
+    # "Tal med en fællesskabskoordinator": anyone may ask, so per address.
+    "coordinator": {"user": "5/h", "ip": "10/h"},
 }
 # Behind a proxy the client's address is in a header the proxy sets (nginx:
 # proxy_set_header X-Real-IP $remote_addr;), e.g. RATE_LIMIT_IP_HEADER=HTTP_X_REAL_IP.

@@ -31,6 +31,9 @@ urlpatterns = [
     path("groups/", include("moderation.urls")),
     path("groups/", include(directory_urls.group_urlpatterns)),
     # The public directory of communities (issue 15): no login needed to look.
+    # Submitting, review, freshness, coordinators, inspiration lists: first, so
+    # their "Tal med en fællesskabskoordinator" is the one served.
+    path("faellesskaber/", include("directory.staff_urls")),
     path("faellesskaber/", include("directory.urls")),
     path(
         "notices/<int:notice_id>/dismiss/", moderation_views.notice_dismiss, name="notice-dismiss"
