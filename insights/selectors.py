@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 from django.utils import timezone
@@ -129,12 +129,16 @@ class Place:
         )
         return rows.filter(post__subgroup=self.subgroup) if self.subgroup else rows
 
-    def reactions(self) -> QuerySet[Reaction]:
-        if self.subgroup:
-            where = Q(post__subgroup=self.subgroup) | Q(comment__post__subgroup=self.subgroup)
-        else:
-            where = Q(post__group=self.group) | Q(comment__post__group=self.group)
-        return Reaction.objects.filter(where)
+    def reactions(self) -> tuple[QuerySet[Reaction], QuerySet[Reaction]]:
+        """Reactions on the place's visible posts, and on its visible
+        comments: two querysets to add up (or UNION ALL). One queryset with
+        an OR (through joins, or of two IN sub-queries) made PostgreSQL read
+        every reaction against every post and comment; apart, each is an IN
+        over a hashed sub-query, 2-3x faster (bench/insights.py's data)."""
+        return (
+            Reaction.objects.filter(post_id__in=self.posts().values("pk")),
+            Reaction.objects.filter(comment_id__in=self.comments().values("pk")),
+        )
 
     def views(self) -> QuerySet[PostView]:
         rows = PostView.objects.filter(group=self.group)
@@ -188,7 +192,9 @@ def _actives(place: Place, period: Period) -> dict[str, int]:
     # Unordered: a compound statement's parts may not have ORDER BY.
     posts = place.posts().filter(_between("created_at", span, end)).order_by()
     comments = place.comments().filter(_between("created_at", span, end)).order_by()
-    reactions = place.reactions().filter(_between("created_at", span, end)).order_by()
+    on_posts, on_comments = (
+        rows.filter(_between("created_at", span, end)).order_by() for rows in place.reactions()
+    )
     views = place.views().filter(_days_between(span, end)).order_by()
 
     def pairs(rows: QuerySet[Any], who: str) -> QuerySet[Any]:
@@ -197,7 +203,8 @@ def _actives(place: Place, period: Period) -> dict[str, int]:
     member_days = (
         pairs(posts, "author_id")
         .union(pairs(comments, "author_id"))
-        .union(pairs(reactions, "user_id"))
+        .union(pairs(on_posts, "user_id"))
+        .union(pairs(on_comments, "user_id"))
         .union(views.annotate(u=F("user_id"), d=F("day")).values_list("u", "d"))
     )
     sql, params = member_days.query.sql_with_params()
@@ -301,7 +308,9 @@ def _activity(place: Place, period: Period, team: set[int]) -> dict[str, Any]:
         "posts_staff": by_team,
         "posts_members": total_posts - by_team,
         "comments": place.comments().filter(_between("created_at", start, end)).count(),
-        "reactions": place.reactions().filter(_between("created_at", start, end)).count(),
+        "reactions": sum(
+            rows.filter(_between("created_at", start, end)).count() for rows in place.reactions()
+        ),
         "views": place.views().filter(_days_between(start, end)).count(),
     }
 
@@ -351,7 +360,7 @@ def _heatmap(place: Place, period: Period) -> list[list[int]]:
     hour, in Copenhagen time: 7 rows of 24."""
     tz = zone()
     grid = [[0] * 24 for _day in range(7)]
-    for rows in (place.posts(), place.comments(), place.reactions()):
+    for rows in (place.posts(), place.comments(), *place.reactions()):
         counted = (
             rows.filter(_between("created_at", period.start, period.end))
             .annotate(
@@ -461,11 +470,17 @@ def dashboard(*, group: Group, subgroup: SubGroup | None, period: Period) -> dic
     key = f"insights:{place.cache_key}:{period.key}:{bucket}"
 
     def compute() -> dict[str, Any]:
-        return {
-            "now": _figures(place, period),
-            "before": _figures(place, period.previous()),
-            "computed_at": timezone.now(),
-        }
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # The activity UNIONs sort a few hundred thousand rows: in
+                # memory, not in files (the default 4 MB spilled ~9 MB to disk).
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL work_mem = '32MB'")
+            return {
+                "now": _figures(place, period),
+                "before": _figures(place, period.previous()),
+                "computed_at": timezone.now(),
+            }
 
     return dict(cache.get_or_set(key, compute, DASHBOARD_MAX_AGE) or compute())
 
