@@ -17,6 +17,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from demo.content import seed_content
+from demo.directory import seed_directory
 from demo.insights import seed_insights
 from demo.moderation import seed_moderation
 from demo.notifications import seed_notifications
@@ -90,3 +91,7 @@ def seed() -> None:
         members=members,
         subgroup=SubGroup.objects.get(group=group, slug="strikkeklubben"),
     )
+    # The public directory of communities (issue 15). Its second half (entries
+    # waiting for approval, stale ones, inspiration lists, coordinator requests)
+    # builds on what this returns: the areas, types, target groups and entries.
+    seed_directory(admin=admin, group=group)
