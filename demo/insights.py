@@ -12,7 +12,7 @@ one sub-group too few for any figure (it shows "færre end 5").
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
@@ -27,6 +27,7 @@ from insights.models import (
     Who5Consent,
 )
 from insights.reports import weekly_report_subscribe
+from insights.who5 import complete_months
 from posts import services as post_services
 from posts.models import Comment, ContentState, Post, Reaction, ReactionKind
 
@@ -163,7 +164,7 @@ def seed_insights(*, group: Group, staff: User, members: list[User], subgroup: S
         post = post_services.post_create(actor=writers[k], group=group, body=text)
         Post.objects.filter(pk=post.pk).update(created_at=now - timedelta(hours=30 + 20 * k))
 
-    _seed_who5(group=group, members=members, subgroup=subgroup, start=start, rng=rng)
+    _seed_who5(group=group, members=members, subgroup=subgroup, rng=rng)
 
     # Ugens tal: the staff member asked for the weekly e-mail on Monday mornings.
     weekly_report_subscribe(actor=staff, group=group)
@@ -174,19 +175,21 @@ def _seed_who5(
     group: Group,
     members: list[User],
     subgroup: SubGroup,
-    start: datetime,
     rng: random.Random,
 ) -> None:
-    """WHO-5 on, a baseline from 14 members and a second answer eight weeks
-    later from 10 of them (most a little better); in the sub-group only three
-    answered, too few to show."""
+    """WHO-5 on, a baseline from 14 members in the month before last and a
+    second answer from 10 of them last month (most a little better): staff
+    see figures for the last whole month whatever day the demo is seeded,
+    since WHO-5 is shown for whole months only (insights.who5.who5_monthly).
+    In the sub-group only three answered, too few to show."""
     InsightSettings.objects.update_or_create(group=group, defaults={"who5_enabled": True})
+    last_month, month_before = complete_months(count=2)
     in_sub = set(subgroup.memberships.values_list("user_id", flat=True))
     answering = [m for m in members if m.pk not in in_sub][:14]
     answering += [m for m in members if m.pk in in_sub][:3]
     consents, answers = [], []
     for i, person in enumerate(answering):
-        given = start + timedelta(days=2 + i)
+        given = _local_day(month_before, 2 + i)
         consents.append(
             Who5Consent(
                 user=person,
@@ -204,12 +207,19 @@ def _seed_who5(
                 Who5Answer(
                     user=person,
                     group=group,
-                    answered_at=given + timedelta(weeks=8),
+                    answered_at=_local_day(last_month, 3 + i),
                     **_items(later),
                 )
             )
     Who5Consent.objects.bulk_create(consents)
     Who5Answer.objects.bulk_create(answers)
+
+
+def _local_day(month: date, day: int) -> datetime:
+    """10 o'clock on that day of the month, Copenhagen time."""
+    return datetime.combine(
+        month.replace(day=day), time(10), tzinfo=timezone.get_current_timezone()
+    )
 
 
 def _items(values: list[int]) -> dict[str, int]:

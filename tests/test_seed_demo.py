@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -194,3 +195,28 @@ def test_seed_demo_gives_birthe_unread_notifications_with_a_mention_and_a_groupe
     assert "har nævnt dig i" in page
     seed()  # idempotent: no second mention
     assert Notification.objects.filter(recipient=birthe, kind=Kind.MENTION).count() == 1
+
+
+@pytest.mark.parametrize("today", ["2027-01-01 09:00", "2026-12-31 21:00"])
+def test_seed_demo_shows_who5_for_the_last_whole_month_and_hides_a_small_subgroup(
+    today: str,
+) -> None:
+    """Whatever day the demo is seeded (the first of a month included), the
+    team sees the group's WHO-5 figures for the last whole month, and a
+    sub-group where only three answered shows "færre end 5"."""
+    import time_machine
+
+    from insights import who5
+
+    moment = datetime.fromisoformat(today).replace(tzinfo=ZoneInfo("Europe/Copenhagen"))
+    with time_machine.travel(moment, tick=False):
+        seed()
+        group = Group.objects.get(name="Sammen hver for sig")
+        month = who5.complete_months()[0]
+        agg = who5.who5_monthly(group=group, month=month)
+        score = agg.figures[("this", "score")]
+        assert score.shown and score.n == 10
+        assert agg.figures[("previous", "score")].shown
+        for sub in group.subgroups.all():
+            figures = who5.who5_monthly(group=group, subgroup=sub, month=month).figures
+            assert not any(f.shown for f in figures.values())
