@@ -18,13 +18,8 @@ urlpatterns = [
         name="directory-favourite-remove",
     ),
     path("liste/<str:token>/", views.shared_list, name="directory-shared-list"),
-    # D2: replace this placeholder with the real "Tal med en fællesskabskoordinator"
-    # form view; every directory page links to this URL name.
-    path(
-        "tal-med-en-koordinator/",
-        views.coordinator_request_placeholder,
-        name="directory-coordinator-request",
-    ),
+    # "Tal med en fællesskabskoordinator" (directory-coordinator-request) and the
+    # other working pages are in directory.staff_urls, included first.
 ]
 
 # Under /groups/: a group's administrators list it (or a sub-group) in the directory.

@@ -362,8 +362,3 @@ def group_listing(request: HttpRequest, group_slug: str) -> HttpResponse:
         if request.POST.get("vis"):
             return redirect(entry.get_absolute_url())
     return redirect("group-settings", group_slug=group.slug)
-
-
-def coordinator_request_placeholder(request: HttpRequest) -> HttpResponse:
-    """Placeholder until D2's request form replaces it (same URL name)."""
-    return render(request, "directory/coordinator_placeholder.html")

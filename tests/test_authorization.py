@@ -11,6 +11,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import User
 from tests.conftest import LOGIN, MatrixRow, assert_answer, matrix_params
 from tests.directory.test_authorization import MATRIX as DIRECTORY
+from tests.directory.test_coordinator import MATRIX as DIRECTORY_COORDINATOR
+from tests.directory.test_freshness import MATRIX as DIRECTORY_FRESHNESS
+from tests.directory.test_gaps import MATRIX as DIRECTORY_GAPS
+from tests.directory.test_lists import MATRIX as DIRECTORY_LISTS
+from tests.directory.test_review import MATRIX as DIRECTORY_REVIEW
 from tests.groups.test_authorization import MATRIX as GROUPS
 from tests.insights.test_dashboard import MATRIX as INSIGHTS
 from tests.insights.test_weekly_report import MATRIX as WEEKLY_REPORT
@@ -76,6 +81,11 @@ def test_every_url_of_every_app_has_a_row_in_an_authorization_matrix() -> None:
             *WEEKLY_REPORT,
             *WHO5,
             *DIRECTORY,
+            *DIRECTORY_REVIEW,
+            *DIRECTORY_FRESHNESS,
+            *DIRECTORY_COORDINATOR,
+            *DIRECTORY_LISTS,
+            *DIRECTORY_GAPS,
             *MATRIX,
         ]
     } | set(POSTS)
