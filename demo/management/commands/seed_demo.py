@@ -18,6 +18,7 @@ from django.test.utils import override_settings
 
 from demo.content import seed_content
 from demo.directory import seed_directory
+from demo.directory_work import WORK_ACCOUNTS, seed_directory_work
 from demo.insights import seed_insights
 from demo.moderation import seed_moderation
 from demo.notifications import seed_notifications
@@ -55,6 +56,8 @@ class Command(BaseCommand):
                 else ("pending request" if email.startswith("pending") else "in no group")
             )
             self.stdout.write(f"  {email:<24} {name:<22} {label}")
+        for email, name, directory_role in WORK_ACCOUNTS:
+            self.stdout.write(f"  {email:<24} {name:<22} {directory_role.label}")
 
 
 def seed() -> None:
@@ -94,4 +97,5 @@ def seed() -> None:
     # The public directory of communities (issue 15). Its second half (entries
     # waiting for approval, stale ones, inspiration lists, coordinator requests)
     # builds on what this returns: the areas, types, target groups and entries.
-    seed_directory(admin=admin, group=group)
+    directory = seed_directory(admin=admin, group=group)
+    seed_directory_work(demo=directory, submitter=accounts["member@example.org"])
