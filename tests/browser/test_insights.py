@@ -4,7 +4,7 @@ the post; no axe violations, and no sideways scrolling on a 360 px phone."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from groups.models import Role
+from insights import who5
+from insights.models import InsightSettings, Who5Answer
 from posts import services
 from posts.models import Post
 
@@ -40,7 +42,25 @@ def world(make_user: Any, make_group: Any, add_member: Any) -> dict[str, Any]:
         services.comment_create(actor=anna, post=walk, body="Jeg kommer")
         return waiting
 
+    def wellbeing() -> None:
+        # WHO-5 on, six members answered last month: the dashboard has its table.
+        InsightSettings.objects.create(group=group, who5_enabled=True)
+        month = who5.complete_months()[0]
+        for i in range(6):
+            person = add_member(group, make_user(display_name=f"Trivsel {i}"))
+            Who5Answer.objects.create(
+                user=person,
+                group=group,
+                answered_at=datetime.combine(month.replace(day=3 + i), time(10), tzinfo=UTC),
+                a1=3,
+                a2=3,
+                a3=4,
+                a4=2,
+                a5=3,
+            )
+
     waiting = off_the_loop(content)
+    off_the_loop(wellbeing)
     return {"group": group, "stine": stine, "waiting": waiting}
 
 
@@ -55,6 +75,9 @@ def test_staff_read_the_dashboard_and_answer_a_waiting_post(
     page.get_by_label("Periode", exact=True).select_option("90")
     page.get_by_role("button", name="Vis").click()
     assert "dage=90" in page.url
+    who5_table = page.get_by_role("table", name="Trivsel (WHO-5) i Sammen hver for sig")
+    expect(who5_table).to_contain_text("60")  # (3+3+4+2+3) × 4
+    expect(page.get_by_text("Trivsel 0")).to_have_count(0)  # never a name
     results = AXE.run(page, options=AXE_OPTIONS)
     assert results.violations_count == 0, results.generate_report()
 
