@@ -11,7 +11,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
 from directory.models import DAY_PART_BITS, WEEKDAY_BITS, DayPart, Entry, EntryDate
 
@@ -39,20 +40,50 @@ def rule_text(entry: Entry) -> str:
     return text[len("RRULE:") :] if text.upper().startswith("RRULE:") else text
 
 
-def parse_rule(entry: Entry) -> rrule | None:
-    """The entry's rule from its first day and start time, ending on `ends_on`."""
+def parse_rule(entry: Entry, *, near: dt.date | None = None) -> rrule | None:
+    """The entry's rule from its first day and start time, ending on `ends_on`.
+
+    With `near`, the rule starts as late as it can before that day while
+    meeting on the same days: dateutil walks a rule from its start, and a
+    weekly rule begun two years ago would be walked a hundred steps for every
+    "next time" on every page. It is moved by whole periods (interval × weeks,
+    months, years), which keeps every day it lands on; a rule with COUNT is
+    never moved (its count runs from the real start)."""
     if not entry.rrule or entry.starts_on is None:
         return None
-    start = dt.datetime.combine(entry.starts_on, entry.start_time or dt.time(0, 0))
+    time = entry.start_time or dt.time(0, 0)
+    start = dt.datetime.combine(entry.starts_on, time)
     try:
         rule = rrulestr(rule_text(entry), dtstart=start, forceset=False)
     except (ValueError, TypeError, KeyError, IndexError):
         return None
     if not isinstance(rule, rrule):
         return None
+    changes: dict[str, object] = {}
+    if near is not None and near > entry.starts_on + dt.timedelta(days=62):
+        moved = _moved_start(rule, entry.starts_on, near - dt.timedelta(days=31))
+        if moved is not None:
+            changes["dtstart"] = dt.datetime.combine(moved, time)
     if entry.ends_on is not None:
-        rule = rule.replace(until=dt.datetime.combine(entry.ends_on, dt.time(23, 59, 59)))
-    return rule
+        changes["until"] = dt.datetime.combine(entry.ends_on, dt.time(23, 59, 59))
+    return rule.replace(**changes) if changes else rule  # type: ignore[arg-type]
+
+
+def _moved_start(rule: rrule, start: dt.date, target: dt.date) -> dt.date | None:
+    """`start` moved forward by whole periods of `rule` to at most `target`."""
+    if rule._count is not None:  # type: ignore[attr-defined]
+        return None
+    freq, interval = rule._freq, rule._interval  # type: ignore[attr-defined]
+    if freq in (DAILY, WEEKLY):
+        step = interval * (7 if freq == WEEKLY else 1)
+        return start + dt.timedelta(days=((target - start).days // step) * step)
+    if freq in (MONTHLY, YEARLY):
+        months = (target.year - start.year) * 12 + target.month - start.month
+        step = interval * (12 if freq == YEARLY else 1)
+        moved = start + relativedelta(months=(months // step) * step)
+        # A 31st moved into a shorter month would change the day: do not move it.
+        return moved if moved.day == start.day else None
+    return None
 
 
 def _end(
@@ -76,7 +107,7 @@ def occurrences(
     `dates` are the entry's EntryDate rows if already fetched (a prefetch);
     otherwise they are read."""
     found: list[Occurrence] = []
-    rule = parse_rule(entry)
+    rule = parse_rule(entry, near=start)
     window_start = dt.datetime.combine(start, dt.time(0, 0))
     window_end = dt.datetime.combine(end, dt.time(23, 59, 59))
     if rule is not None:

@@ -13,17 +13,22 @@ prefetches.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from directory import schedule, search
 from directory.forms import FLAG_FILTERS
+from directory.generation import generation
 from directory.models import (
     DAY_PART_BITS,
     THEME_BITS,
@@ -55,10 +60,15 @@ def published_entries() -> QuerySet[Entry]:
 def with_page_relations(queryset: QuerySet[Entry], *, today: dt.date) -> QuerySet[Entry]:
     """What a result or an entry page shows: area, group, types, target groups
     and the dates still to come (three prefetches, whatever the count)."""
-    return queryset.select_related("area", "group", "subgroup").prefetch_related(
-        Prefetch("activity_types", queryset=ActivityType.objects.order_by("order", "name")),
-        Prefetch("target_groups", queryset=TargetGroup.objects.order_by("order", "name")),
-        Prefetch("dates", queryset=EntryDate.objects.filter(date__gte=today)),
+    return (
+        queryset.select_related("area", "group", "subgroup")
+        # The search columns are large and never shown.
+        .defer("search_vector", "search_text")
+        .prefetch_related(
+            Prefetch("activity_types", queryset=ActivityType.objects.order_by("order", "name")),
+            Prefetch("target_groups", queryset=TargetGroup.objects.order_by("order", "name")),
+            Prefetch("dates", queryset=EntryDate.objects.filter(date__gte=today)),
+        )
     )
 
 
@@ -249,6 +259,35 @@ def directory_find(
         fuzzy=match.fuzzy,
         alternatives=match.alternatives,
     )
+
+
+def directory_find_cached(
+    *, query: str, filters: dict[str, Any], page: int = 1, today: dt.date | None = None
+) -> Finding:
+    """directory_find, kept in the cache for DIRECTORY_FIND_CACHE_SECONDS (60)
+    under the directory's generation: any committed change to an entry starts
+    a new generation, so a cached answer is never older than the data it came
+    from, only up to that long for a change made outside the services with
+    QuerySet.update(). Most searches are the same few words and filters."""
+    today = today or local_today()
+    seconds = getattr(settings, "DIRECTORY_FIND_CACHE_SECONDS", 60)
+    if seconds <= 0:
+        return directory_find(query=query, filters=filters, page=page, today=today)
+    raw = json.dumps(
+        [
+            generation(),
+            query,
+            sorted((k, str(v)) for k, v in filters.items()),
+            page,
+            today.isoformat(),
+        ]
+    )
+    key = "directory:find:" + hashlib.sha256(raw.encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = directory_find(query=query, filters=filters, page=page, today=today)
+        cache.set(key, found, seconds)
+    return found
 
 
 def entries_for_ics(*, query: str, filters: dict[str, Any], today: dt.date) -> list[Entry]:

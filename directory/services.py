@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from directory import permissions as perms
 from directory import schedule, search
+from directory.generation import directory_changed
 from directory.models import (
     ActivityType,
     ChangeAction,
@@ -142,6 +143,7 @@ def entry_reindex(*, entry: Entry) -> None:
     Entry.objects.filter(pk=entry.pk).update(weekday_mask=weekdays, day_part_mask=parts)
     entry.weekday_mask, entry.day_part_mask = weekdays, parts
     search.index_entry(entry.pk, entry_document(entry))
+    directory_changed()
 
 
 def _set_relations(

@@ -105,7 +105,7 @@ def directory_home(request: HttpRequest) -> HttpResponse:
     form, _options = _search_form(request)
     query, filters = form.query(), form.filters()
     today = selectors.local_today()
-    finding = selectors.directory_find(
+    finding = selectors.directory_find_cached(
         query=query, filters=filters, page=_page_number(request), today=today
     )
     if query and not finding.terms:

@@ -23,6 +23,12 @@ from directory.models import (
 from tests.conftest import make_user
 
 
+@pytest.fixture(autouse=True)
+def _no_search_cache(settings: Any) -> None:
+    # Each test sees its own writes at once; test_search_cache.py turns it on.
+    settings.DIRECTORY_FIND_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def lists(db: None) -> dict[str, Any]:
     """A few areas, activity types and target groups, by slug."""
