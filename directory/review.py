@@ -223,9 +223,13 @@ def entry_decide(*, actor: Any, entry: Entry, decision: str, reason: str = "") -
         raise ValidationError(_("Begrundelsen må højst være 2000 tegn."), code="reason")
     now = timezone.now()
     with transaction.atomic():
-        locked = Entry.objects.select_for_update().select_related("created_by").get(pk=entry.pk)
+        locked = (
+            Entry.objects.select_for_update(of=("self",))
+            .select_related("created_by")
+            .get(pk=entry.pk)
+        )
         revision = (
-            EntryRevision.objects.select_for_update()
+            EntryRevision.objects.select_for_update(of=("self",))
             .filter(entry=locked, state=RevisionState.PENDING)
             .select_related("submitted_by")
             .first()
