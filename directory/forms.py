@@ -42,7 +42,8 @@ FLAG_FILTERS: dict[str, tuple[str, Any]] = {
 SELECT_FILTERS = ("tema", "type", "maalgruppe", "omraade", "dag", "tid")
 
 
-def _choice(label: Any, choices: Any) -> forms.ChoiceField:
+def _choice(label: Any) -> forms.ChoiceField:
+    """A select whose choices SearchForm fills in (the managed lists are read per request)."""
     return forms.ChoiceField(
         label=label,
         choices=[("", _("Alle"))],
@@ -63,9 +64,9 @@ class SearchForm(forms.Form):
         },
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
-    tema = _choice(_("Tema"), Theme.choices)
-    type = _choice(_("Aktivitet"), ())
-    maalgruppe = _choice(_("For hvem"), ())
+    tema = _choice(_("Tema"))
+    type = _choice(_("Aktivitet"))
+    maalgruppe = _choice(_("For hvem"))
     alder = forms.IntegerField(
         label=_("Alder"),
         required=False,
@@ -78,9 +79,9 @@ class SearchForm(forms.Form):
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    omraade = _choice(_("Område"), ())
-    dag = _choice(_("Ugedag"), WEEKDAYS)
-    tid = _choice(_("Tid på dagen"), DayPart.choices)
+    omraade = _choice(_("Område"))
+    dag = _choice(_("Ugedag"))
+    tid = _choice(_("Tid på dagen"))
     gratis = forms.BooleanField(label=FLAG_FILTERS["gratis"][1], required=False)
     alene = forms.BooleanField(label=FLAG_FILTERS["alene"][1], required=False)
     trinfri = forms.BooleanField(label=FLAG_FILTERS["trinfri"][1], required=False)
