@@ -56,7 +56,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/mypy accounts groups posts moderation sammen scheduler notifications insights pages demo directory
+	$(BIN)/mypy accounts groups posts moderation sammen scheduler notifications insights pages demo directory privacy
 	$(PY) tools/check_translations.py
 
 # Extracting strings needs GNU gettext (Debian: gettext); compiling does not.

@@ -71,3 +71,85 @@ class User(AbstractUser):
 def display_name_of(user: User) -> str:
     """How allauth names a person in its messages and e-mails."""
     return user.display_name or user.email
+
+
+# --- The consent ledger ------------------------------------------------------------
+#
+# One place records every consent a person gives or withdraws, per purpose (issue 16).
+# It lives here, in the lowest app that holds a person, so the apps that ask for a
+# consent (notifications, insights, directory) record into it through
+# accounts.services.consent_give / consent_withdraw without importing privacy, the
+# top layer that shows and exports it.
+
+
+class ConsentPurpose(models.TextChoices):
+    DIGEST = "digest", _("E-mail med en oversigt over det, du ikke har læst")
+    PUSH = "push", _("Beskeder på telefonen (web push)")
+    WHO5 = "who5", _("Trivselsmåling (WHO-5)")
+    COORDINATOR = "coordinator", _("En fællesskabskoordinator må kontakte mig")
+    DIRECTORY_LISTING = "directory", _("Mit fællesskab vises i fællesskabsoversigten")
+
+
+class ConsentChannel(models.TextChoices):
+    WEB = "web", _("På hjemmesiden")
+    EMAIL = "email", _("Fra et link i en e-mail")
+    SYSTEM = "system", _("Af Sammen (fx da du forlod gruppen)")
+
+
+class Consent(models.Model):
+    """One consent to one purpose: what the person was told (the text's
+    version), when they said yes and, once withdrawn, when and how. `scope`
+    narrows a purpose to one place ("group:12" for WHO-5 in one group, a
+    coordinator request "request:7"); empty for the whole account."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("formål"), max_length=20, choices=ConsentPurpose.choices)
+    scope = models.CharField(_("gælder"), max_length=40, blank=True)
+    text_version = models.CharField(_("tekstens version"), max_length=20)
+    given_at = models.DateTimeField(_("givet"))
+    given_channel = models.CharField(max_length=10, choices=ConsentChannel.choices)
+    withdrawn_at = models.DateTimeField(_("trukket tilbage"), null=True, blank=True)
+    withdrawn_channel = models.CharField(max_length=10, choices=ConsentChannel.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("samtykke")
+        verbose_name_plural = _("samtykker")
+        ordering = ["-given_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "purpose", "scope"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="consent_one_active_per_purpose",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=ConsentPurpose.values), name="consent_purpose_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.purpose} {self.scope}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class LoginRecord(models.Model):
+    """When a person logged in (their login history, which they can export).
+    No address, no device: the time and whether it was a fresh log-in or a
+    confirmation of the password (re-authentication) is all that is kept."""
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="login_records"
+    )
+    at = models.DateTimeField(db_index=True)
+    reauthentication = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("log-ind")
+        verbose_name_plural = _("log-ind-historik")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.at:%Y-%m-%d %H:%M}"

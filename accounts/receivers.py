@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
+from accounts.services import login_record
 from sammen.events import publish, session_channel_name
 
 
@@ -20,3 +21,10 @@ def close_sockets_of_session(sender: Any, request: Any, user: Any, **kwargs: Any
     key = getattr(session, "session_key", None)
     if key:
         publish(session_channel_name(key), "session.ended")
+
+
+@receiver(user_logged_in)
+def record_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Every log-in is a line in the person's login history (Django's signal:
+    allauth's log-in, the admin's and a test client's all send it)."""
+    login_record(user=user)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.core.files.base import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Consent, ConsentChannel, ConsentPurpose, LoginRecord, User
 
 
 def user_update_profile(
@@ -35,3 +36,69 @@ def user_update_profile(
             storage = user.avatar.storage
             transaction.on_commit(lambda: storage.delete(old_avatar_name))
     return user
+
+
+# --- The consent ledger (accounts.models.Consent) -----------------------------------
+
+
+def consent_give(
+    *,
+    user: User,
+    purpose: str,
+    text_version: str,
+    scope: str = "",
+    channel: str = ConsentChannel.WEB,
+) -> Consent:
+    """Record that the person said yes to `purpose` (in `scope`) after being
+    shown the text of `text_version`. A second yes while the first stands
+    keeps the first. Call it inside the transaction of the write it belongs to."""
+    if purpose not in ConsentPurpose.values:
+        raise ValueError(f"unknown consent purpose {purpose!r}")
+    with transaction.atomic():
+        existing = (
+            Consent.objects.select_for_update()
+            .filter(user=user, purpose=purpose, scope=scope, withdrawn_at__isnull=True)
+            .first()
+        )
+        if existing is not None:
+            return existing
+        try:
+            with transaction.atomic():
+                return Consent.objects.create(
+                    user=user,
+                    purpose=purpose,
+                    scope=scope,
+                    text_version=text_version,
+                    given_at=timezone.now(),
+                    given_channel=channel,
+                )
+        except IntegrityError:  # a parallel request recorded it a moment ago
+            return Consent.objects.get(
+                user=user, purpose=purpose, scope=scope, withdrawn_at__isnull=True
+            )
+
+
+def consent_withdraw(
+    *, user: User | int, purpose: str, scope: str = "", channel: str = ConsentChannel.WEB
+) -> int:
+    """Record that the person's consent to `purpose` (in `scope`) ended now.
+    What the consent allowed stops in the caller's transaction (the app that
+    owns the purpose does that); this only writes the ledger. Returns how many
+    active consents ended (0 or 1)."""
+    user_id = user if isinstance(user, int) else user.pk
+    return Consent.objects.filter(
+        user_id=user_id, purpose=purpose, scope=scope, withdrawn_at__isnull=True
+    ).update(withdrawn_at=timezone.now(), withdrawn_channel=channel)
+
+
+def consent_active(user: User, purpose: str, scope: str = "") -> bool:
+    return Consent.objects.filter(
+        user=user, purpose=purpose, scope=scope, withdrawn_at__isnull=True
+    ).exists()
+
+
+def login_record(*, user: User, reauthentication: bool = False) -> LoginRecord:
+    """One line of the person's login history."""
+    return LoginRecord.objects.create(
+        user=user, at=timezone.now(), reauthentication=reauthentication
+    )

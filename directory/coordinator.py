@@ -24,7 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from accounts.models import User
+from accounts.models import ConsentPurpose, User
+from accounts.services import consent_active, consent_give, consent_withdraw
 from directory import permissions as perms
 from directory.models import (
     Area,
@@ -83,6 +84,7 @@ def request_create(
     on_behalf_of: str = "",
     on_behalf_consent: bool = False,
     consent: bool,
+    requester: Any = None,
 ) -> Request:
     """A citizen asks to be contacted (no account needed). Refused without a
     way to reach them, without their consent to be contacted, or on someone's
@@ -116,6 +118,15 @@ def request_create(
             created_at=now,
             due_on=due_on(now),
         )
+        if getattr(requester, "is_authenticated", False):
+            # Logged in: the consent goes into the person's ledger too, which
+            # links the request to them (export, "Træk tilbage", erasure).
+            consent_give(
+                user=requester,
+                purpose=ConsentPurpose.COORDINATOR,
+                scope=ledger_scope(request),
+                text_version=CONSENT_VERSION,
+            )
         if email:
             mail_after_commit(
                 Recipient(email, name),
@@ -125,6 +136,24 @@ def request_create(
                 {"request": request},
             )
     return request
+
+
+def ledger_scope(request: Request) -> str:
+    """The consent ledger's scope of one request (accounts.Consent)."""
+    return f"request:{request.pk}"
+
+
+def request_withdraw(*, actor: Any, request_id: int) -> bool:
+    """The person who asked (logged in when they asked) withdraws the consent
+    to be contacted: the request and its notes are deleted at once, and the
+    ledger says when. Another person's request id deletes nothing."""
+    scope = f"request:{int(request_id)}"
+    with transaction.atomic():
+        if not consent_active(actor, ConsentPurpose.COORDINATOR, scope):
+            return False
+        Request.objects.filter(pk=request_id).delete()
+        consent_withdraw(user=actor, purpose=ConsentPurpose.COORDINATOR, scope=scope)
+    return True
 
 
 def _lock(request: Request) -> Request:

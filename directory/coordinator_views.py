@@ -43,6 +43,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
                 on_behalf_of=data["on_behalf_of"],
                 on_behalf_consent=data["on_behalf_consent"],
                 consent=data["consent"],
+                requester=request.user,
             )
         except (RateLimited, ValidationError) as exc:
             form.add_error(None, exc)

@@ -338,3 +338,21 @@ def discoverable_groups() -> QuerySet[Group]:
         )
         .order_by("name")
     )
+
+
+def last_admin_groups(user: Any) -> list[Group]:
+    """The groups in which the person is the only active administrator: they
+    must hand over before they delete their account (privacy)."""
+    admin_of = Membership.objects.filter(
+        user=user, role=Role.ADMIN, status=MembershipStatus.ACTIVE
+    ).values_list("group_id", flat=True)
+    lonely = (
+        Membership.objects.filter(
+            group_id__in=list(admin_of), role=Role.ADMIN, status=MembershipStatus.ACTIVE
+        )
+        .values("group_id")
+        .annotate(n=Count("pk"))
+        .filter(n__lte=1)
+        .values_list("group_id", flat=True)
+    )
+    return list(Group.objects.filter(pk__in=list(lonely)).order_by("name"))

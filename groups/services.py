@@ -800,3 +800,34 @@ def subgroup_member_remove(*, actor: User, subgroup: SubGroup, membership_id: in
             detail=subgroup.name,
         )
         publish(user_channel_name(row.user_id), "membership.removed", group_id=subgroup.group_id)
+
+
+# --- erasure (privacy) ------------------------------------------------------------------
+
+
+def memberships_end_for_erasure(*, user_id: int) -> int:
+    """A person's account is being deleted (privacy, issue 16): every membership
+    and sub-group membership of theirs goes, whatever its status. An active
+    one ends as if they had left (membership_ended: insights counts it,
+    anonymously, and their WHO-5 answers go), and their sockets in the group
+    close. Unlike leaving, the last administrator is not stopped here: the
+    person was told to hand over first, and the site operator can name a new
+    one. Returns how many memberships ended."""
+    ended = 0
+    with transaction.atomic():
+        SubGroupMembership.objects.filter(user_id=user_id).delete()
+        for m in (
+            Membership.objects.select_for_update().filter(user_id=user_id).select_related("group")
+        ):
+            m.delete()
+            if m.status == MembershipStatus.ACTIVE:
+                membership_ended.send(
+                    sender=Membership,
+                    group=m.group,
+                    user_id=user_id,
+                    joined_at=m.joined_at,
+                    how="left",
+                )
+            _notify_membership_gone(m.group, user_id)
+            ended += 1
+    return ended

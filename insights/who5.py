@@ -27,7 +27,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from accounts.models import User
+from accounts.models import ConsentChannel, ConsentPurpose, User
+from accounts.services import consent_give, consent_withdraw
 from groups import selectors as group_selectors
 from groups.models import (
     Group,
@@ -304,9 +305,20 @@ def who5_consent_give(*, actor: User, group: Group) -> Who5Consent:
                 withdrawn_at=None,
                 defaults={"purpose": CONSENT_PURPOSE, "text_version": CONSENT_VERSION},
             )
+            consent_give(
+                user=actor,
+                purpose=ConsentPurpose.WHO5,
+                scope=ledger_scope(group),
+                text_version=CONSENT_VERSION,
+            )
     except IntegrityError:  # the double click's other request made it a moment ago
         consent = Who5Consent.objects.get(user=actor, group=group, withdrawn_at__isnull=True)
     return consent
+
+
+def ledger_scope(group: Group) -> str:
+    """The consent ledger's scope of WHO-5 in one group (accounts.Consent)."""
+    return f"group:{group.pk}"
 
 
 def who5_consent_withdraw(*, actor: User, group: Group) -> int:
@@ -328,6 +340,7 @@ def who5_consent_withdraw(*, actor: User, group: Group) -> int:
         if consent is not None:
             consent.withdrawn_at = timezone.now()
             consent.save(update_fields=["withdrawn_at"])
+        consent_withdraw(user=actor, purpose=ConsentPurpose.WHO5, scope=ledger_scope(group))
         deleted, _kinds = answers.delete()
     return deleted
 
@@ -377,6 +390,12 @@ def who5_membership_ended(*, user_id: int, group: Group) -> int:
     groups.signals.membership_ended, in the transaction that ended it."""
     Who5Consent.objects.filter(user_id=user_id, group=group, withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now()
+    )
+    consent_withdraw(
+        user=user_id,
+        purpose=ConsentPurpose.WHO5,
+        scope=ledger_scope(group),
+        channel=ConsentChannel.SYSTEM,
     )
     deleted, _kinds = Who5Answer.objects.filter(user_id=user_id, group=group).delete()
     return deleted

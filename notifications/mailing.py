@@ -45,7 +45,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
+from accounts.models import ConsentChannel, ConsentPurpose, User
+from accounts.services import consent_give, consent_withdraw
 from groups.models import Group, Membership, MembershipStatus
 from notifications import mail, selectors
 from notifications import permissions as perms
@@ -67,6 +68,8 @@ from scheduler.models import ScheduledPost, ScheduledState
 logger = logging.getLogger(__name__)
 
 DIGEST_UNREAD_MAX = 30
+# The version of the settings page's words about the digest, for the consent ledger.
+DIGEST_TEXT_VERSION = "2026-12"
 DIGEST_TOP_POSTS = 3
 DIGEST_PLANNED_MAX = 7
 
@@ -96,9 +99,16 @@ def mail_settings_set(
     if not 0 <= digest_weekday <= 6:
         raise ValidationError(_("Vælg en ugedag på listen."))
     row = mail_settings_for(actor)
-    MailSettings.objects.filter(pk=row.pk).update(
-        immediate=immediate, digest=digest, digest_weekday=digest_weekday
-    )
+    with transaction.atomic():
+        MailSettings.objects.filter(pk=row.pk).update(
+            immediate=immediate, digest=digest, digest_weekday=digest_weekday
+        )
+        if digest == DigestFrequency.NEVER:
+            consent_withdraw(user=actor, purpose=ConsentPurpose.DIGEST)
+        else:
+            consent_give(
+                user=actor, purpose=ConsentPurpose.DIGEST, text_version=DIGEST_TEXT_VERSION
+            )
     row.immediate, row.digest, row.digest_weekday = immediate, digest, digest_weekday
     return row
 
@@ -108,7 +118,11 @@ def unsubscribe(*, row: MailSettings, kind: str) -> None:
     if kind == MailKind.IMMEDIATE:
         MailSettings.objects.filter(pk=row.pk).update(immediate=False)
     elif kind == MailKind.DIGEST:
-        MailSettings.objects.filter(pk=row.pk).update(digest=DigestFrequency.NEVER)
+        with transaction.atomic():
+            MailSettings.objects.filter(pk=row.pk).update(digest=DigestFrequency.NEVER)
+            consent_withdraw(
+                user=row.user_id, purpose=ConsentPurpose.DIGEST, channel=ConsentChannel.EMAIL
+            )
 
 
 def address_stop(*, address: str, reason: str) -> int:

@@ -20,7 +20,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import ConsentPurpose, User
+from accounts.services import consent_give, consent_withdraw
 from groups import permissions as group_perms
 from groups.models import Group, SubGroup
 from notifications import permissions as perms
@@ -40,6 +41,8 @@ from posts.models import Comment, Post
 from sammen.events import publish_many, user_channel_name
 
 BELL_EVENT = "notifications.changed"
+# The version of the words beside "Få besked på telefonen", for the consent ledger.
+PUSH_TEXT_VERSION = "2026-12"
 
 
 def notify(
@@ -235,13 +238,27 @@ def push_subscription_save(
         stale = list(older.values_list("pk", flat=True)[push.MAX_DEVICES :])
         if stale:
             PushSubscription.objects.filter(pk__in=stale).delete()
+        consent_give(user=actor, purpose=ConsentPurpose.PUSH, text_version=PUSH_TEXT_VERSION)
     return subscription
 
 
 def push_subscription_delete(*, actor: User, endpoint: str) -> int:
     """ "Slå fra" on one device: the person's own subscription only (another's
     endpoint deletes nothing). Returns how many were deleted (0 or 1)."""
-    deleted, _kinds = PushSubscription.objects.filter(user=actor, endpoint=endpoint).delete()
+    with transaction.atomic():
+        deleted, _kinds = PushSubscription.objects.filter(user=actor, endpoint=endpoint).delete()
+        if not PushSubscription.objects.filter(user=actor).exists():
+            # No device left: the consent to push ends (the ledger, accounts.Consent).
+            consent_withdraw(user=actor, purpose=ConsentPurpose.PUSH)
+    return deleted
+
+
+def push_consent_withdraw(*, actor: User) -> int:
+    """Withdraw the consent to push on every device at once (the privacy
+    page's one click): every subscription of the person goes."""
+    with transaction.atomic():
+        deleted, _kinds = PushSubscription.objects.filter(user=actor).delete()
+        consent_withdraw(user=actor, purpose=ConsentPurpose.PUSH)
     return deleted
 
 

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "insights",
     "pages",
     "demo",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +288,39 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 3600},
     },
 }
+# --- Privacy (issue 16: privacy/) -------------------------------------------------
+# Deletions that are due, and stale runs (a killed worker), every minute; the
+# retention rules and expired exports once a night.
+CELERY_BEAT_SCHEDULE["privacy-deletions-due"] = {
+    "task": "privacy.deletions_due",
+    "schedule": 60.0,
+    "options": {"expires": 60},
+}
+CELERY_BEAT_SCHEDULE["privacy-retention"] = {
+    "task": "privacy.retention",
+    "schedule": crontab(hour=3, minute=50),
+    "options": {"expires": 3600},
+}
+# Days between "Slet min konto" and the deletion; logging in before cancels it.
+# 0 deletes at once.
+ACCOUNT_DELETION_GRACE_DAYS = env_number("ACCOUNT_DELETION_GRACE_DAYS", 14)
+# A deletion run (or an export being built) whose heartbeat is older than this
+# was killed: it is taken up again.
+PRIVACY_DELETION_STALE_SECONDS = env_number("PRIVACY_DELETION_STALE_SECONDS", 600, minimum=10)
+# An export ("Hent mine data") may be downloaded this many days; one a day.
+PRIVACY_EXPORT_DAYS = env_number("PRIVACY_EXPORT_DAYS", 7, minimum=1)
+# Retention (privacy/retention.py, nightly): join-request answers this many
+# days after the decision; decided moderation cases after this many months (the
+# log entry stays, without personal data); the login history this many days.
+# Read notifications: NOTIFICATIONS_KEEP_READ_DAYS (below).
+RETENTION_JOIN_ANSWERS_DAYS = env_number("RETENTION_JOIN_ANSWERS_DAYS", 30, minimum=1)
+RETENTION_CASES_MONTHS = env_number("RETENTION_CASES_MONTHS", 12, minimum=1)
+RETENTION_LOGIN_HISTORY_DAYS = env_number("RETENTION_LOGIN_HISTORY_DAYS", 365, minimum=1)
+# Accounts unused this many months are warned, and deleted (anonymised) this many
+# days after the warning unless the person logs in. 0: off (the default).
+RETENTION_INACTIVE_MONTHS = env_number("RETENTION_INACTIVE_MONTHS", 0)
+RETENTION_INACTIVE_WARNING_DAYS = env_number("RETENTION_INACTIVE_WARNING_DAYS", 30, minimum=1)
+
 # Every directory entry is re-confirmed this often (months), and hidden this
 # many days after the reminder if nobody answered.
 DIRECTORY_CONFIRM_MONTHS = env_number("DIRECTORY_CONFIRM_MONTHS", 6, minimum=1)
@@ -347,6 +381,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_USER_DISPLAY = "accounts.models.display_name_of"
 # allauth's rate limits stay on with their defaults (ACCOUNT_RATE_LIMITS not disabled).
+# "Hent mine data" and "Slet min konto" ask for the password again (allauth's
+# reauthentication flow) unless it was given in the last five minutes.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

@@ -39,6 +39,8 @@ urlpatterns = [
         "notices/<int:notice_id>/dismiss/", moderation_views.notice_dismiss, name="notice-dismiss"
     ),
     path("invite/<str:token>/", group_views.invite_accept, name="invite-accept"),
+    # "Hent mine data", "Slet min konto", consents and the privacy page (issue 16).
+    path("privatliv/", include("privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Public media (avatars, cover images) only; private files have no route

@@ -38,6 +38,7 @@ PROJECT_APPS = (
     "insights",
     "pages",
     "demo",
+    "privacy",
 )
 
 L = LOGIN

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PrivacyConfig(AppConfig):
+    name = "privacy"
+    verbose_name = _("Privatliv")
+
+    def ready(self) -> None:
+        from privacy import receivers  # noqa: F401 - connects the receivers
