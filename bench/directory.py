@@ -192,6 +192,24 @@ def query_count(path: str) -> tuple[int, int]:
     return len(q), total
 
 
+def service_time(paths: list[str], rounds: int = 2) -> float:
+    """Median wall time of one search in this process, one at a time (ms): the
+    page's own cost, without queueing behind other requests."""
+    from django.test import Client
+
+    client = Client()
+    for path in paths:
+        client.get(path)
+    times = []
+    for _ in range(rounds):
+        for path in paths:
+            t0 = time.perf_counter()
+            client.get(path)
+            times.append(1000 * (time.perf_counter() - t0))
+    times.sort()
+    return round(times[len(times) // 2], 1)
+
+
 def wrk(port: int, lua: str, *, duration: float, connections: int) -> dict[str, Any]:
     argv = [
         "wrk", "-t1", f"-c{connections}", f"-d{int(duration)}s", "--timeout", "10s",
@@ -248,12 +266,22 @@ def main() -> None:
     paths = search_paths(args.searches)
     queries, results = query_count(paths[0])
     totals = [query_count(p)[1] for p in paths[:10]]
+    # The same search with the result cache off: what a first (or changed) search costs.
+    dj_settings.DIRECTORY_FIND_CACHE_SECONDS = 0
+    queries_uncached, _ = query_count(paths[1])
+    service_ms_uncached = service_time(paths)
+    dj_settings.DIRECTORY_FIND_CACHE_SECONDS = 60
+    service_ms_cached = service_time(paths)
     from django.db import connection, connections
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     connections.close_all()
-    c.log(f"{args.entries} entries; a search costs {queries} queries; results {totals}")
+    c.log(
+        f"{args.entries} entries; a search costs {queries_uncached} queries "
+        f"({queries} from the cache), {service_ms_uncached} ms ({service_ms_cached} ms cached) "
+        f"one at a time; results {totals}"
+    )
 
     extra = {"SAMMEN_VAR_DIR": str(var_dir), "DEBUG": args.debug, "SECRET_KEY": secret}
     if args.debug == "0":
@@ -280,7 +308,11 @@ def main() -> None:
         status, _, body = c.http_request(port, "GET", paths[0], cookies={})
         assert status == 200 and b"results-heading" in body, status
         wrk(port, lua, duration=args.warmup, connections=args.connections)
+        cpu0 = c.cpu_seconds(proc.pid)
         result = wrk(port, lua, duration=args.duration, connections=args.connections)
+        result["server_cpu_ms_per_req"] = round(
+            1000 * (c.cpu_seconds(proc.pid) - cpu0) / max(1, result["requests"]), 2
+        )
         c.log(f"search: {json.dumps(result)}")
     finally:
         c.stop(proc)
@@ -293,7 +325,8 @@ def main() -> None:
         "server": f"gunicorn sync (sammen.wsgi), {args.workers} worker(s), DEBUG={args.debug}",
         "load": f"wrk 1 thread, {args.connections} connections, {args.duration:g}s after "
         f"{args.warmup:g}s warm-up, {len(paths)} searches rotated (text + 3 filters), anonymous",
-        "queries_per_search": queries,
+        "queries_per_search": {"uncached": queries_uncached, "cached": queries},
+        "service_ms_one_at_a_time": {"uncached": service_ms_uncached, "cached": service_ms_cached},
         "results_of_first_searches": totals,
         "search": result,
         "target": {"p95_ms": 50, "rps": 200},
