@@ -1,6 +1,9 @@
+from typing import Any
+
 from django.contrib import admin
 
 from directory.models import ActivityType, Area, DirectoryRole, Entry, TargetGroup
+from directory.services import entry_reindex
 
 
 class _ManagedListAdmin(admin.ModelAdmin):
@@ -39,3 +42,8 @@ class EntryAdmin(admin.ModelAdmin):
     list_filter = ("status", "area", "organiser_kind")
     search_fields = ("title", "organiser_name")
     raw_id_fields = ("created_by", "group", "subgroup")
+
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        # An edit here is found by search at once, as one through the services is.
+        super().save_related(request, form, formsets, change)
+        entry_reindex(entry=form.instance)

@@ -8,6 +8,9 @@ class DirectoryConfig(AppConfig):
     verbose_name = _("Fællesskaber")
 
     def ready(self) -> None:
+        # The tasks are registered in every process: the embedded default's
+        # beat (sammen.periodic) finds them by name.
+        from directory import tasks  # noqa: F401
         from directory.generation import entry_saved_or_deleted
         from directory.models import Entry, EntryDate
 

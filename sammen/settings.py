@@ -287,6 +287,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=20),
         "options": {"expires": 3600},
     },
+    # The directory's search statistics keep their counts but forget the
+    # visitor hashes of past months (directory.services.search_stats_prune).
+    "directory-search-stats-prune": {
+        "task": "directory.search_stats_prune",
+        "schedule": crontab(hour=3, minute=50, day_of_month=1),
+        "options": {"expires": 3600},
+    },
 }
 # --- Privacy (issue 16: privacy/) -------------------------------------------------
 # Deletions that are due, and stale runs (a killed worker), every minute; the
