@@ -7,4 +7,7 @@ class PrivacyConfig(AppConfig):
     verbose_name = _("Privatliv")
 
     def ready(self) -> None:
-        from privacy import receivers  # noqa: F401 - connects the receivers
+        from privacy import (
+            receivers,  # noqa: F401 - connects the receivers
+            tasks,  # noqa: F401 - registers the tasks, enqueued by name
+        )

@@ -11,10 +11,10 @@ and docs/architecture.md.
 from __future__ import annotations
 
 import logging
-from functools import partial
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from allauth.account.models import EmailAddress

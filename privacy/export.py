@@ -82,7 +82,7 @@ def _file_chunks(storage: Storage, name: str) -> Iterator[bytes]:
 
 
 def exported_sources() -> list[Source]:
-    return [s for s in sources.SOURCES if s.file is not None]
+    return [s for s in sources.SOURCES if s.file is not None and s.installed]
 
 
 def readme(user: Any) -> str:

@@ -42,6 +42,16 @@ class Source:
     related: tuple[str, ...] = field(default_factory=tuple)
 
     @property
+    def installed(self) -> bool:
+        """Whether the model's app is installed (allauth.mfa may not be)."""
+        app_label, _dot, name = self.model.partition(".")
+        try:
+            apps.get_model(app_label, name)
+        except LookupError:
+            return False
+        return True
+
+    @property
     def model_class(self) -> type[Model]:
         return apps.get_model(self.model)
 

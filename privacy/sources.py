@@ -450,6 +450,16 @@ def _role(r: Any, ctx: Context) -> dict[str, Any]:
     return {"id": r.pk, "rolle": r.get_role_display(), "siden": when(r.created_at)}
 
 
+def _authenticator(a: Any, ctx: Context) -> dict[str, Any]:
+    # The secret itself never leaves the server.
+    return {
+        "id": a.pk,
+        "slags": str(a.get_type_display()) if hasattr(a, "get_type_display") else a.type,
+        "oprettet": when(getattr(a, "created_at", None)),
+        "sidst_brugt": when(getattr(a, "last_used_at", None)),
+    }
+
+
 def _favourite(f: Any, ctx: Context) -> dict[str, Any]:
     return {
         "id": f.pk,
@@ -849,6 +859,14 @@ SOURCES: list[Source] = [
         "Kopier af dine data, du har bestilt",
         columns=_exports,
         erase=CASCADE + " med filerne",
+    ),
+    Source(
+        "mfa.Authenticator",
+        ("user",),
+        "to_faktor",
+        "Dine måder at logge ind med to faktorer (uden hemmelighederne)",
+        columns=_authenticator,
+        erase=CASCADE,
     ),
     # The person's rows that are not theirs to receive:
     Source(

@@ -24,6 +24,7 @@ from tests.moderation.test_views import MATRIX as MODERATION
 from tests.notifications.test_push import MATRIX as PUSH
 from tests.notifications.test_views import MATRIX as NOTIFICATIONS
 from tests.posts.test_views import MATRIX as POSTS
+from tests.privacy.test_views import MATRIX as PRIVACY
 from tests.scheduler.test_views import MATRIX as SCHEDULER
 
 PROJECT_APPS = (
@@ -87,6 +88,7 @@ def test_every_url_of_every_app_has_a_row_in_an_authorization_matrix() -> None:
             *DIRECTORY_COORDINATOR,
             *DIRECTORY_LISTS,
             *DIRECTORY_GAPS,
+            *PRIVACY,
             *MATRIX,
         ]
     } | set(POSTS)

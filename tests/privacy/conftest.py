@@ -192,6 +192,10 @@ def rich(
         consent=True,
         requester=member,
     )
+    if apps.is_installed("allauth.mfa"):
+        apps.get_model("mfa", "Authenticator").objects.create(
+            user=member, type="recovery_codes", data={"seed": "hemmelig"}
+        )
     # An old export.
     ExportRequest.objects.create(user=member, requested_at=now - timedelta(days=3), state="expired")
     return {
