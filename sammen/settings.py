@@ -14,6 +14,7 @@ from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "anymail",
     "sammen",
     "accounts",
@@ -91,6 +93,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     # Static files are answered here, before GZip: ServeStatic serves its own
     # pre-compressed files. (Had they streamed asynchronously, Django's
     # GZipMiddleware would gzip each chunk as a separate gzip member, which
@@ -106,6 +110,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Team roles must have a second factor when MFA_REQUIRED_FOR_TEAM is on.
+    "pages.two_factor.TeamNeedsTwoFactorMiddleware",
     # Camera, microphone, geolocation, payment and the like: off for every page.
     "django_permissions_policy.PermissionsPolicyMiddleware",
     # Cache-Control: private, no-store on every page a logged-in person gets.
@@ -388,6 +394,20 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_USER_DISPLAY = "accounts.models.display_name_of"
 # allauth's rate limits stay on with their defaults (ACCOUNT_RATE_LIMITS not disabled).
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP), security
+# keys and passkeys (WebAuthn), and recovery codes; optional for members.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# Passkeys serve as a second factor; logging in with a passkey alone is left
+# off: a second login button confuses the people with little IT experience
+# whom the login page is for.
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = os.environ.get("SITE_NAME", "Sammen")
+# WebAuthn needs a secure origin; http://localhost of `make run` is one.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Administrators, moderators, staff, directory editors and coordinators must use
+# it (pages.two_factor): on unless the environment says otherwise; the embedded
+# default (DEBUG) leaves it off so the demo accounts log straight in.
+MFA_REQUIRED_FOR_TEAM = env_bool("MFA_REQUIRED_FOR_TEAM", not DEBUG)
 # "Hent mine data" and "Slet min konto" ask for the password again (allauth's
 # reauthentication flow) unless it was given in the last five minutes.
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
@@ -526,6 +546,28 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
         "interest-cohort",
         "browsing-topics",
     )
+}
+# Content-Security-Policy (django-csp) on every response. Every script and
+# style is one of our own static files: no inline script or style attribute in
+# any page, so no 'unsafe-inline', no 'unsafe-eval' and no nonce is needed
+# (whole-page cached pages could not carry a per-response nonce anyway).
+# htmx's own indicator <style> is switched off in base.html's htmx-config.
+# connect-src 'self' covers our WebSockets (ws:/wss: on the same host, CSP 3).
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "worker-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
 }
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -175,6 +175,15 @@ def _fast_and_isolated(request: pytest.FixtureRequest, settings: Any, tmp_path: 
     settings.WEBPUSH_VAPID_KEY_FILE = tmp_path / "vapid_private.pem"
     # Rate-limit counters of their own: no test inherits another's writes.
     settings.RATELIMIT_CACHE_PREFIX = f"rl:{uuid.uuid4().hex}:"
+    # Two-factor for team roles (on in production) is tested where it is the
+    # subject (tests/pages/test_two_factor.py); the other tests' staff log in
+    # with a password only. Server processes the tests start inherit the
+    # environment variable set below.
+    settings.MFA_REQUIRED_FOR_TEAM = False
+
+
+# For the Daphne, gunicorn and Celery processes the tests start (DEBUG off).
+os.environ.setdefault("MFA_REQUIRED_FOR_TEAM", "0")
 
 
 def static_from_finders(settings: Any) -> None:

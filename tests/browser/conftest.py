@@ -91,6 +91,36 @@ def _browser_settings(settings: Any) -> None:
     }
 
 
+CSP_ALLOWED = pytest.mark.csp_violations_expected
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request: pytest.FixtureRequest, monkeypatch: Any) -> Iterator[list[str]]:
+    """Every browser test is also a Content-Security-Policy test: Chromium
+    reports each blocked script, style, frame or connection on the console,
+    and any such report fails the test (issue 17). A test that provokes one
+    on purpose marks itself `csp_violations_expected` and reads the list."""
+    from playwright.sync_api import BrowserContext
+
+    seen: list[str] = []
+    original = BrowserContext.new_page
+
+    def new_page(self: Any, *args: Any, **kwargs: Any) -> Any:
+        page = original(self, *args, **kwargs)
+
+        def on_console(message: Any) -> None:
+            if "Content Security Policy" in message.text:
+                seen.append(f"{page.url}: {message.text}")
+
+        page.on("console", on_console)
+        return page
+
+    monkeypatch.setattr(BrowserContext, "new_page", new_page)
+    yield seen
+    if request.node.get_closest_marker("csp_violations_expected") is None:
+        assert not seen, "Content-Security-Policy violations:\n" + "\n".join(seen)
+
+
 @pytest.fixture
 def make_user(transactional_db: None) -> Callable[..., Any]:
     from allauth.account.models import EmailAddress
