@@ -136,6 +136,16 @@ class LiveConsumer(GroupConsumer):
         event_id = event.get("event_id")
         if isinstance(event_id, int):
             await self._deliver(event_id)
+            return
+        # Many events in one signal (posts.services.record_events: a batch of
+        # posts published together), oldest first: each delivered as if alone.
+        event_ids = event.get("event_ids")
+        if isinstance(event_ids, list):
+            for one in event_ids[:REPLAY_LIMIT]:
+                if isinstance(one, int) and not isinstance(one, bool):
+                    await self._deliver(one)
+            if len(event_ids) > REPLAY_LIMIT:
+                await self.send_json({"reload": True, "ops": []})
 
     async def _deliver(self, event_id: int, *, always: bool = True) -> bool:
         """Send this viewer what the event changes on their page. An event that

@@ -49,6 +49,7 @@ from posts.signals import (
     content_published,
     members_mentioned,
     post_viewed,
+    posts_published,
     reaction_given,
 )
 from sammen.events import group_channel_name, publish
@@ -59,6 +60,23 @@ from sammen.images import process_photo
 class PhotoUpload:
     file: UploadedFile
     alt_text: str = ""
+
+
+class HeldItem(Exception):
+    """post_create_many: an item would be held for moderation; create the
+    items one by one with post_create instead."""
+
+
+@dataclass(frozen=True)
+class NewPost:
+    """One post for post_create_many: post_create's arguments, without photos."""
+
+    actor: User
+    group: Group
+    subgroup: SubGroup | None
+    body: str
+    theme: str = ""
+    pinned: bool = False
 
 
 # --- helpers ---------------------------------------------------------------------
@@ -135,20 +153,56 @@ def record_event(
     return event
 
 
+def record_events(*, kind: str, posts: Sequence[Post]) -> list[FeedEvent]:
+    """record_event for many posts at once: the rows in one INSERT, the posts'
+    versions in one UPDATE, and after commit one live signal per group that
+    names all its new events, oldest first (`event_ids`)."""
+    events = FeedEvent.objects.bulk_create(
+        [
+            FeedEvent(
+                kind=kind,
+                group_id=post.group_id,
+                subgroup_id=post.subgroup_id,
+                post=post,
+                post_ref=post.pk,
+            )
+            for post in posts
+        ]
+    )
+    Post.objects.filter(pk__in=[post.pk for post in posts]).update(version=F("version") + 1)
+    by_group: dict[int, list[int]] = {}
+    for event in events:
+        by_group.setdefault(event.group_id, []).append(event.pk)
+    for group_id, ids in by_group.items():
+        publish(group_channel_name(group_id), kind, event_ids=sorted(ids))
+    return events
+
+
 _MENTION_START = re.compile(r"(?<![\w@])@(?=\w)")
 
 
-def _find_mentions(text: str, group: Group, exclude_id: int | None) -> list[int]:
+def _names_by_length(group: Group) -> list[tuple[int, str]]:
+    """The group's active members as (id, display name), longest name first."""
+    members = Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE).values_list(
+        "user_id", "user__display_name"
+    )
+    return sorted(members, key=lambda m: len(m[1]), reverse=True)
+
+
+def _find_mentions(
+    text: str,
+    group: Group,
+    exclude_id: int | None,
+    names: list[tuple[int, str]] | None = None,
+) -> list[int]:
     """Members named after an @ (display names may hold spaces: the longest
-    name that the text continues with wins)."""
+    name that the text continues with wins). The writer is never a candidate.
+    `names`: the group's _names_by_length, when the caller already read it."""
     if "@" not in text:
         return []
-    members = list(
-        Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE)
-        .exclude(user_id=exclude_id or 0)
-        .values_list("user_id", "user__display_name")
-    )
-    by_length = sorted(members, key=lambda m: len(m[1]), reverse=True)
+    if names is None:
+        names = _names_by_length(group)
+    by_length = [m for m in names if m[0] != exclude_id]
     found: list[int] = []
     lowered = text.casefold()
     for match in _MENTION_START.finditer(text):
@@ -174,6 +228,25 @@ def _store_mentions(text: str, post: Post, comment: Comment | None, author_id: i
     return named
 
 
+def _store_new_posts_mentions(posts: Sequence[Post]) -> dict[int, list[int]]:
+    """_store_mentions for posts just created (none has a mention yet): the
+    group's names read once, the rows written in one INSERT. {post id: ids named}."""
+    names: dict[int, list[tuple[int, str]]] = {}
+    named: dict[int, list[int]] = {}
+    rows: list[Mention] = []
+    for post in posts:
+        if "@" not in post.body:
+            continue
+        if post.group_id not in names:
+            names[post.group_id] = _names_by_length(post.group)
+        found = _find_mentions(post.body, post.group, post.author_id, names[post.group_id])
+        if found:
+            named[post.pk] = found
+            rows += [Mention(user_id=user_id, post=post) for user_id in found]
+    Mention.objects.bulk_create(rows)
+    return named
+
+
 def _tell_published(actor: User, post: Post, comment: Comment | None, named: list[int]) -> None:
     """Tell the apps above that readers can now see this post or comment."""
     content_published.send(sender=Post, post=post, comment=comment, actor=actor)
@@ -182,6 +255,29 @@ def _tell_published(actor: User, post: Post, comment: Comment | None, named: lis
 
 
 # --- posts -----------------------------------------------------------------------
+
+
+def _check_new_post(
+    *,
+    actor: User,
+    group: Group,
+    subgroup: SubGroup | None,
+    body: str,
+    theme: str,
+    pinned: bool,
+    state: str,
+) -> tuple[str, str, str, str]:
+    """What a new post must pass, in order: the place, the text, moderation's
+    hold, the theme, pinning. Returns (body, theme, state, held reason)."""
+    perms.require_write_place(actor, group, subgroup)
+    body = clean_body(body, max_length=BODY_MAX_LENGTH, what=_("opslaget"))
+    held = hold_policy().reason_to_hold(actor=actor, group=group, body=body, is_post=True)
+    if held and state == ContentState.VISIBLE:
+        state = ContentState.PENDING
+    theme = clean_theme(theme)
+    if pinned and not (perms.can_pin(actor, group) and subgroup is None):
+        raise PermissionDenied
+    return body, theme, state, held
 
 
 def post_create(
@@ -200,14 +296,15 @@ def post_create(
     hold it for approval (a new member's first posts, a keyword): it is then
     stored as pending, shown to its author and moderators, and queued."""
     group_perms.forget_memberships(actor)
-    perms.require_write_place(actor, group, subgroup)
-    body = clean_body(body, max_length=BODY_MAX_LENGTH, what=_("opslaget"))
-    held = hold_policy().reason_to_hold(actor=actor, group=group, body=body, is_post=True)
-    if held and state == ContentState.VISIBLE:
-        state = ContentState.PENDING
-    theme = clean_theme(theme)
-    if pinned and not (perms.can_pin(actor, group) and subgroup is None):
-        raise PermissionDenied
+    body, theme, state, held = _check_new_post(
+        actor=actor,
+        group=group,
+        subgroup=subgroup,
+        body=body,
+        theme=theme,
+        pinned=pinned,
+        state=state,
+    )
     processed = photos_prepare(photos)
 
     stored: list[Any] = []
@@ -244,6 +341,62 @@ def post_create(
             f.storage.delete(f.name)
         raise
     return post
+
+
+def post_create_many(*, items: Sequence[NewPost], created_at: Any = None) -> list[Post]:
+    """post_create for many posts without photos at once (the weekly plan's
+    publisher working off a backlog), returned in the order given.
+
+    Each item is checked exactly as post_create checks it, but all or nothing:
+    the first item that fails raises its ValidationError or PermissionDenied
+    and nothing is stored, so a caller that must know each item's own fate
+    retries the items one by one through post_create. An item that moderation
+    would hold refuses the lot too (HeldItem): whether a post is held may
+    depend on the posts before it (a new member's first posts), which only
+    post_create, one at a time, judges right. Stored in bulk: the posts, their
+    mentions and their feed events in one INSERT each, one live signal per
+    group, and the apps above told once for all of them (posts_published)
+    instead of once per post."""
+    if not items:
+        return []
+    for actor in {id(item.actor): item.actor for item in items}.values():
+        group_perms.forget_memberships(actor)
+    checked = [
+        _check_new_post(
+            actor=item.actor,
+            group=item.group,
+            subgroup=item.subgroup,
+            body=item.body,
+            theme=item.theme,
+            pinned=item.pinned,
+            state=ContentState.VISIBLE,
+        )
+        for item in items
+    ]
+    if any(held for _body, _theme, _state, held in checked):
+        raise HeldItem
+    created_at = created_at or timezone.now()
+    with transaction.atomic():
+        posts = Post.objects.bulk_create(
+            [
+                Post(
+                    group=item.group,
+                    subgroup=item.subgroup,
+                    author=item.actor,
+                    body=body,
+                    body_html=render_markdown(body),
+                    theme=theme,
+                    pinned=item.pinned,
+                    state=ContentState.VISIBLE,
+                    created_at=created_at,
+                )
+                for item, (body, theme, _state, _held) in zip(items, checked, strict=True)
+            ]
+        )
+        named = _store_new_posts_mentions(posts)
+        record_events(kind="post.created", posts=posts)
+        posts_published.send(sender=Post, posts=posts, mentioned=named)
+    return posts
 
 
 def post_update(*, actor: User, post: Post, body: str, theme: str) -> Post:

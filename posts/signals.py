@@ -14,6 +14,12 @@ content_held = Signal()
 # Arguments: post, comment (None for a post), actor.
 content_published = Signal()
 
+# Many posts were published at once, all visible (posts.services.post_create_many).
+# Tells of each post what content_published and members_mentioned would tell of
+# it alone (its author is the actor), so that receivers can do their work once
+# for the lot. Arguments: posts (a list), mentioned ({post id: user ids named}).
+posts_published = Signal()
+
 # Members were named with @ in a visible post or comment.
 # Arguments: post, comment (None for a post), actor, user_ids.
 members_mentioned = Signal()

@@ -308,6 +308,35 @@ def test_new_post_is_prepended_to_the_feed_and_not_sent_to_a_post_page(
     run(scenario)
 
 
+def test_posts_published_together_arrive_one_by_one_from_their_one_signal(
+    member: User, author: User, group: Group, post: Post
+) -> None:
+    """post_create_many sends one signal naming all its events (the weekly
+    plan's publisher); each socket gets every post as if published alone."""
+
+    async def scenario() -> None:
+        feed = await connected(member, feed_path(group))
+        page = await connected(member, post_path(post))
+        items = [
+            services.NewPost(actor=author, group=group, subgroup=None, body=f"Samlet opslag {k}")
+            for k in range(3)
+        ]
+        new = await db(services.post_create_many)(items=items)
+        received = [await feed.receive_json_from(timeout=3) for _ in new]
+        assert [m["ops"][0]["op"] for m in received] == ["prepend"] * 3
+        for p, message in zip(new, received, strict=True):
+            assert f'id="post-{p.pk}"' in message["ops"][0]["html"]
+        ids = [m["event_id"] for m in received]
+        assert ids == sorted(ids) and len(set(ids)) == 3
+        acks = [await page.receive_json_from(timeout=3) for _ in new]
+        assert [a["ops"] for a in acks] == [[], [], []]
+        assert await feed.receive_nothing(timeout=0.3)
+        for ws in (feed, page):
+            await ws.disconnect()
+
+    run(scenario)
+
+
 def test_deleted_comment_is_removed_live(
     member: User, author: User, group: Group, post: Post
 ) -> None:

@@ -676,3 +676,53 @@ def test_mentions_in_a_comment_point_at_the_comment(author: User, member: User, 
 def test_email_address_is_not_a_mention(author: User, member: User, group: Group) -> None:
     services.post_create(actor=author, group=group, body="Skriv til mikkel@Mikkel Medlemsen")
     assert not Mention.objects.exists()
+
+
+# --- many posts at once (the weekly plan's publisher) ------------------------------------
+
+
+def _many(actor: User, group: Group, bodies: list[str]) -> list[services.NewPost]:
+    return [services.NewPost(actor=actor, group=group, subgroup=None, body=b) for b in bodies]
+
+
+def test_post_create_many_stores_each_post_as_post_create_would(
+    author: User, member: User, group: Group
+) -> None:
+    posts = services.post_create_many(
+        items=_many(author, group, ["Første *opslag*", "Hej @Mikkel Medlemsen", "Tredje"])
+    )
+    assert [p.body for p in Post.objects.order_by("id")] == [p.body for p in posts]
+    assert posts[0].body_html == "<p>Første <em>opslag</em></p>"
+    assert all(p.author == author and p.state == ContentState.VISIBLE for p in posts)
+    assert [e.post_ref for e in FeedEvent.objects.order_by("id")] == [p.pk for p in posts]
+    assert set(Post.objects.values_list("version", flat=True)) == {1}
+    assert list(Mention.objects.values_list("user_id", "post_id")) == [(member.pk, posts[1].pk)]
+
+
+def test_post_create_many_stores_nothing_if_one_item_fails_its_checks(
+    author: User, outsider: User, group: Group
+) -> None:
+    with pytest.raises(ValidationError):
+        services.post_create_many(items=_many(author, group, ["Fint", "   ", "Også fint"]))
+    with pytest.raises(Http404):
+        services.post_create_many(
+            items=[*_many(author, group, ["Fint"]), *_many(outsider, group, ["Udefra"])]
+        )
+    assert not Post.objects.exists() and not FeedEvent.objects.exists()
+
+
+def test_post_create_many_leaves_posts_moderation_would_hold_to_post_create(
+    author: User, group: Group
+) -> None:
+    """A new member's first post is held, the second not: only post_create,
+    one at a time, can tell them apart, so the lot is refused."""
+    from moderation.models import ModerationSettings
+
+    ModerationSettings.objects.update_or_create(group=group, defaults={"hold_first_posts": 1})
+    with pytest.raises(services.HeldItem):
+        services.post_create_many(items=_many(author, group, ["Hej alle", "Og igen"]))
+    assert not Post.objects.exists()
+    first, second = (
+        services.post_create(actor=author, group=group, body=b) for b in ("Hej alle", "Og igen")
+    )
+    assert (first.state, second.state) == (ContentState.PENDING, ContentState.VISIBLE)
