@@ -10,6 +10,7 @@ lets it (Alt, Normal, Kun omtaler, Fra); what is about the person themselves
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from anymail.signals import AnymailInboundEvent, AnymailTrackingEvent, inbound, tracking
@@ -24,7 +25,7 @@ from moderation.signals import author_told, case_needs_attention
 from notifications import mail, mailing, selectors, services
 from notifications.models import Kind, Level
 from posts.models import Comment, Post
-from posts.signals import content_published, members_mentioned, reaction_given
+from posts.signals import content_published, members_mentioned, posts_published, reaction_given
 from scheduler import permissions as scheduler_perms
 from scheduler.signals import scheduled_post_failed
 
@@ -37,14 +38,60 @@ def _allowed(user_ids: set[int], post: Post, kind: str) -> set[int]:
     return {u for u in readers if kind in services.kinds_for_level(levels[u])}
 
 
+def _new_post_notices(posts: Sequence[tuple[Post, Any]]) -> list[services.Notice]:
+    """New posts (each with its author): the author follows it, and everyone
+    at "Alt" where it appears is told. The readers at "Alt" are found once
+    per place, however many posts appeared there."""
+    services.follow_implicitly_many(pairs=[(actor.pk, post) for post, actor in posts])
+    at_all: dict[tuple[int, int | None], set[int]] = {}
+    notices = []
+    for post, actor in posts:
+        place = (post.group_id, post.subgroup_id)
+        if place not in at_all:
+            at_all[place] = selectors.members_at_level(post.group, post.subgroup, Level.ALL)
+        notices.append(
+            services.Notice(
+                recipients=at_all[place],
+                kind=Kind.NEW_POST,
+                group=post.group,
+                actor=actor,
+                post=post,
+            )
+        )
+    return notices
+
+
+def _mention_notices(
+    mentions: Sequence[tuple[Post, Comment | None, Any, Collection[int]]],
+) -> list[services.Notice]:
+    """Those named with @ (post, comment, actor, ids named), as far as they can
+    read the place and their level there lets mentions through: judged once
+    per place for everyone named there."""
+    named_in: dict[tuple[int, int | None], tuple[Post, set[int]]] = {}
+    for post, _comment, _actor, user_ids in mentions:
+        place = (post.group_id, post.subgroup_id)
+        named_in.setdefault(place, (post, set()))[1].update(user_ids)
+    allowed = {
+        place: _allowed(user_ids, post, Kind.MENTION)
+        for place, (post, user_ids) in named_in.items()
+    }
+    return [
+        services.Notice(
+            recipients=allowed[(post.group_id, post.subgroup_id)] & set(user_ids),
+            kind=Kind.MENTION,
+            group=post.group,
+            actor=actor,
+            post=post,
+            comment=comment,
+        )
+        for post, comment, actor, user_ids in mentions
+    ]
+
+
 @receiver(content_published)
 def on_content_published(*, post: Post, comment: Comment | None, actor: Any, **kwargs: Any) -> None:
     if comment is None:
-        services.follow_implicitly(user_id=actor.pk, post=post)
-        everyone = selectors.members_at_level(post.group, post.subgroup, Level.ALL)
-        services.notify(
-            recipients=everyone, kind=Kind.NEW_POST, group=post.group, actor=actor, post=post
-        )
+        services.notify_many(notices=_new_post_notices([(post, actor)]))
         return
     # A comment: a reply to the post's author and to the author of the comment
     # answered; a new comment to everyone else who follows the post.
@@ -81,14 +128,21 @@ def on_content_published(*, post: Post, comment: Comment | None, actor: Any, **k
 def on_members_mentioned(
     *, post: Post, comment: Comment | None, actor: Any, user_ids: list[int], **kwargs: Any
 ) -> None:
-    services.notify(
-        recipients=_allowed(set(user_ids), post, Kind.MENTION),
-        kind=Kind.MENTION,
-        group=post.group,
-        actor=actor,
-        post=post,
-        comment=comment,
+    services.notify_many(notices=_mention_notices([(post, comment, actor, user_ids)]))
+
+
+@receiver(posts_published)
+def on_posts_published(
+    *, posts: list[Post], mentioned: dict[int, list[int]], **kwargs: Any
+) -> None:
+    """A batch of new posts: what content_published and members_mentioned
+    would do for each, done once for all (one INSERT of notifications, one
+    bell send, the readers of each place read once)."""
+    notices = _new_post_notices([(post, post.author) for post in posts])
+    notices += _mention_notices(
+        [(post, None, post.author, mentioned[post.pk]) for post in posts if post.pk in mentioned]
     )
+    services.notify_many(notices=notices)
 
 
 @receiver(reaction_given)

@@ -8,8 +8,9 @@ each person told is nudged after commit, over their own channel.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 
 from celery import current_app
@@ -45,6 +46,20 @@ BELL_EVENT = "notifications.changed"
 PUSH_TEXT_VERSION = "2026-12"
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One notify() call's worth: these people told of one thing."""
+
+    recipients: Collection[int | None]
+    kind: str
+    group: Group | None
+    actor: User | None = None
+    post: Post | None = None
+    comment: Comment | None = None
+    object_id: int | None = None
+    text: str = ""
+
+
 def notify(
     *,
     recipients: Iterable[int],
@@ -59,58 +74,104 @@ def notify(
     """Tell these people (never the actor). An unread row of the same kind
     about the same post gathers the new event (count + 1, newest actor and
     comment); otherwise a new row. Returns how many people were told."""
-    told = {r for r in recipients if r is not None and r != getattr(actor, "pk", None)}
-    if not told:
-        return 0
+    notice = Notice(
+        recipients=list(recipients),
+        kind=kind,
+        group=group,
+        actor=actor,
+        post=post,
+        comment=comment,
+        object_id=object_id,
+        text=text,
+    )
+    return notify_many(notices=[notice])
+
+
+def notify_many(*, notices: Sequence[Notice]) -> int:
+    """notify() for many notices at once (a batch of posts published together):
+    the unread rows they join read in one query, the new rows written in one
+    INSERT, one bell send for everyone told, one push per kind. Each notice
+    gets exactly the rows its own notify() would make. Two notices of the same
+    kind about the same post are told one after the other (the second joins
+    the row the first made), as two calls would. Returns how many were told."""
+    keys = [(n.kind, n.post.pk) for n in notices if n.post is not None]
+    if len(keys) != len(set(keys)):
+        return sum(notify_many(notices=[notice]) for notice in notices)
     now = timezone.now()
-    # A reply or mention waits for its e-mail (notifications.mailing.mail_due).
-    email_due = None
-    if kind in MAIL_KINDS:
-        email_due = now + timedelta(seconds=int(settings.NOTIFY_EMAIL_DELAY_SECONDS))
-    joined: set[int] = set()
-    if post is not None:
-        existing = Notification.objects.filter(
-            recipient_id__in=told, kind=kind, post=post, read_at__isnull=True
-        )
-        joined = set(existing.values_list("recipient_id", flat=True))
+    delay = timedelta(seconds=int(settings.NOTIFY_EMAIL_DELAY_SECONDS))
+    plan: list[tuple[Notice, set[int], datetime | None]] = []
+    for notice in notices:
+        actor_id = getattr(notice.actor, "pk", None)
+        told = {r for r in notice.recipients if r is not None and r != actor_id}
+        if told:
+            # A reply or mention waits for its e-mail (notifications.mailing.mail_due).
+            email_due = now + delay if notice.kind in MAIL_KINDS else None
+            plan.append((notice, told, email_due))
+    if not plan:
+        return 0
+    joined_by: dict[tuple[str, int], set[int]] = {}
+    about_posts = [(notice, told) for notice, told, _due in plan if notice.post is not None]
+    if about_posts:
+        unread = Notification.objects.filter(
+            read_at__isnull=True,
+            kind__in={notice.kind for notice, _told in about_posts},
+            post_id__in={notice.post.pk for notice, _told in about_posts if notice.post},
+            recipient_id__in=set().union(*(told for _notice, told in about_posts)),
+        ).values_list("kind", "post_id", "recipient_id")
+        for kind, post_id, recipient_id in unread:
+            joined_by.setdefault((kind, post_id), set()).add(recipient_id)
+    fresh: list[Notification] = []
+    everyone: set[int] = set()
+    pushed: dict[str, set[int]] = {}
+    for notice, told, email_due in plan:
+        joined: set[int] = set()
+        if notice.post is not None:
+            joined = joined_by.get((notice.kind, notice.post.pk), set()) & told
         if joined:
+            existing = Notification.objects.filter(
+                recipient_id__in=joined, kind=notice.kind, post=notice.post, read_at__isnull=True
+            )
             existing.update(
                 count=F("count") + 1,
-                actor=actor,
-                comment=comment,
+                actor=notice.actor,
+                comment=notice.comment,
                 updated_at=now,
-                text=text[:200],
+                text=notice.text[:200],
             )
             if email_due is not None:
                 # Coalesced: one e-mail per unread row, however many events join it.
                 existing.filter(email_due_at__isnull=True, emailed_at__isnull=True).update(
                     email_due_at=email_due
                 )
-    fresh = [
-        Notification(
-            recipient_id=user_id,
-            kind=kind,
-            group=group,
-            post=post,
-            comment=comment,
-            actor=actor,
-            object_id=object_id,
-            text=text[:200],
-            created_at=now,
-            updated_at=now,
-            email_due_at=email_due,
-        )
-        for user_id in sorted(told - joined)
-    ]
+        fresh += [
+            Notification(
+                recipient_id=user_id,
+                kind=notice.kind,
+                group=notice.group,
+                post=notice.post,
+                comment=notice.comment,
+                actor=notice.actor,
+                object_id=notice.object_id,
+                text=notice.text[:200],
+                created_at=now,
+                updated_at=now,
+                email_due_at=email_due,
+            )
+            for user_id in sorted(told - joined)
+        ]
+        everyone |= told
+        if notice.kind in IMMEDIATE_KINDS:
+            pushed.setdefault(notice.kind, set()).update(told)
     # Another request may have made the unread row a moment ago: that row
     # stands, this event is then not counted twice.
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    transaction.on_commit(partial(ring_bells, sorted(told)))
-    if email_due is not None and email_due <= now:
+    transaction.on_commit(partial(ring_bells, sorted(everyone)))
+    if any(due is not None and due <= now for _notice, _told, due in plan):
         transaction.on_commit(_send_due_mail_now)  # NOTIFY_EMAIL_DELAY_SECONDS = 0
-    if kind in IMMEDIATE_KINDS:
-        push.push_after_commit(user_ids=told, kind=kind)
-    return len(told)
+    for kind, user_ids in pushed.items():
+        # The push names only the kind: one per kind, however many notices.
+        push.push_after_commit(user_ids=user_ids, kind=kind)
+    return sum(len(told) for _notice, told, _due in plan)
 
 
 def ring_bells(user_ids: list[int]) -> None:
@@ -203,7 +264,16 @@ def follow_set(*, actor: User, post: Post, following: bool) -> None:
 def follow_implicitly(*, user_id: int, post: Post) -> None:
     """Authors follow their post and commenters the post they commented on,
     unless they chose not to (that row stays)."""
-    Follow.objects.get_or_create(user_id=user_id, post=post, defaults={"following": True})
+    follow_implicitly_many(pairs=[(user_id, post)])
+
+
+def follow_implicitly_many(*, pairs: Iterable[tuple[int, Post]]) -> None:
+    """follow_implicitly for many (person, post) pairs in one INSERT; a row that
+    exists (followed, or chosen not to) stays as it is."""
+    Follow.objects.bulk_create(
+        [Follow(user_id=user_id, post=post, following=True) for user_id, post in pairs],
+        ignore_conflicts=True,
+    )
 
 
 def kinds_for_level(level: str) -> set[str]:
