@@ -249,6 +249,9 @@ SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
 # How many extra publish tasks a tick sends when it finds a backlog (one per
 # other worker process is enough).
 SCHEDULER_BACKLOG_HELPERS = env_number("SCHEDULER_BACKLOG_HELPERS", 3)
+# How many due rows one publishing transaction takes (scheduler.publishing): a
+# backlog is published in bulk, this many posts at a time.
+SCHEDULER_BATCH_SIZE = env_number("SCHEDULER_BATCH_SIZE", 100, minimum=1)
 # How often the periodic task looks for e-mails that are due (seconds).
 NOTIFY_EMAIL_SWEEP_SECONDS = env_number("NOTIFY_EMAIL_SWEEP_SECONDS", 30, whole=False, minimum=1)
 CELERY_BEAT_SCHEDULE = {

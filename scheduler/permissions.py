@@ -32,12 +32,13 @@ def require_plan(user: Any, group: Group) -> None:
 
 
 def cannot_publish_reason(author: Any, group: Group | None, lost_subgroup: bool) -> str:
-    """Why a scheduled post may no longer be published, or "" if it may."""
+    """Why a scheduled post may no longer be published, or "" if it may.
+    Judged by the author's memberships as cached on `author`: the publisher
+    forgets them first (group_perms.forget_memberships), once per batch."""
     if group is None:
         return _("Gruppen findes ikke længere.")
     if lost_subgroup:
         return _("Undergruppen findes ikke længere.")
-    group_perms.forget_memberships(author)
     if not can_plan(author, group):
         return _("%(name)s er ikke længere medarbejder eller administrator i gruppen.") % {
             "name": author.display_name
