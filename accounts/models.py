@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+
+# Django's own salt: with generation 0 the hash is exactly Django's.
+_SESSION_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
 
 
 class UserManager(BaseUserManager["User"]):
@@ -44,6 +50,10 @@ class User(AbstractUser):
     bio = models.TextField(_("kort om dig"), max_length=500, blank=True)
     avatar = models.ImageField(_("profilbillede"), upload_to="avatars/", blank=True)
 
+    # "Log ud på alle enheder" counts this up: every session's auth hash then
+    # no longer matches, so Django logs each of them out on its next request.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["display_name"]  # noqa: RUF012 - Django's own declaration style
 
@@ -52,6 +62,23 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("bruger")
         verbose_name_plural = _("brugere")
+
+    def _session_value(self) -> str:
+        # Generation 0 is Django's own value: sessions made before the field
+        # existed stay valid.
+        if not self.session_generation:
+            return self.password
+        return f"{self.password}:{self.session_generation}"
+
+    def get_session_auth_hash(self) -> str:
+        """Django's session check, with the session generation in it."""
+        return salted_hmac(_SESSION_SALT, self._session_value(), algorithm="sha256").hexdigest()
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield salted_hmac(
+                _SESSION_SALT, self._session_value(), secret=secret, algorithm="sha256"
+            ).hexdigest()
 
     def __str__(self) -> str:
         return self.display_name or str(_("Unavngivet medlem"))

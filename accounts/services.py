@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Consent, ConsentChannel, ConsentPurpose, LoginRecord, User
+from sammen.events import publish, user_channel_name
 
 
 def user_update_profile(
@@ -102,3 +104,21 @@ def login_record(*, user: User, reauthentication: bool = False) -> LoginRecord:
     return LoginRecord.objects.create(
         user=user, at=timezone.now(), reauthentication=reauthentication
     )
+
+
+def sessions_end_everywhere(*, actor: User) -> None:
+    """Log out on every device ("Log ud på alle enheder"): every session of the person, on every
+    device, stops being valid (Django checks each against the session
+    generation on its next request), and after commit every open socket of
+    the person closes. The caller logs the current browser out too."""
+    with transaction.atomic():
+        User.objects.filter(pk=actor.pk).update(session_generation=F("session_generation") + 1)
+        publish(user_channel_name(actor.pk), "session.ended")  # after commit
+
+
+def sockets_close_for_password_change(*, user_id: int) -> None:
+    """A new password ends every other session (Django: the old sessions' auth
+    hash no longer matches). Their sockets close now, not at their next page;
+    this browser's sockets close too and reconnect with its still valid
+    session."""
+    publish(user_channel_name(user_id), "session.ended")  # after commit

@@ -1,11 +1,13 @@
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from accounts.forms import ProfileForm
-from accounts.services import user_update_profile
+from accounts.services import sessions_end_everywhere, user_update_profile
 from sammen.ratelimit import RateLimited, rate_limit
 
 
@@ -39,3 +41,17 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     else:
         form = ProfileForm(instance=user)
     return render(request, "accounts/profile_edit.html", {"form": form}, status=status)
+
+
+@require_POST
+@login_required
+def logout_everywhere(request: HttpRequest) -> HttpResponse:
+    """ "Log ud på alle enheder": every session of the person ends, this one
+    too, and every open live connection closes."""
+    sessions_end_everywhere(actor=request.user)  # type: ignore[arg-type]
+    logout(request)
+    messages.success(
+        request,
+        _("Du er logget ud på alle enheder, også denne. Log ind igen, når du vil."),
+    )
+    return redirect("account_login")
