@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from celery import shared_task
 from celery.schedules import crontab
 
 from sammen import periodic
 
 RAN: list[str] = []
+
+# run_if_due() closes stale database connections around a task, as a worker
+# does: a connection left by an earlier test counts, so these may touch it.
+pytestmark = pytest.mark.django_db
 
 
 @shared_task(name="tests.periodic_probe")
