@@ -125,9 +125,7 @@ def delete_requested(request: HttpRequest) -> HttpResponse:
     """The receipt, in the browser that asked (the date is in its session)."""
     due = request.session.get(_DELETED)
     when = datetime.fromisoformat(due) if due else None
-    return render(
-        request, "privacy/delete_requested.html", {"due": when, "now": timezone.now()}
-    )
+    return render(request, "privacy/delete_requested.html", {"due": when, "now": timezone.now()})
 
 
 @login_required
