@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from accounts.models import ConsentPurpose
+from accounts.services import consent_active, consent_give, consent_withdraw
 from directory import permissions as perms
 from directory.models import (
     ACCESSIBILITY_FIELDS,
@@ -106,7 +108,45 @@ def entry_submit(*, actor: Any, proposed: dict[str, Any], photo: Any = None) -> 
             actor=actor, status=EntryStatus.PENDING, photo=photo, **_fields(proposed)
         )
         entry_log(actor=actor, entry=entry, action=ChangeAction.SUBMITTED)
+        # Submitting asks for the entry, with the contact it names, to be listed
+        # publicly: the consent ledger records it (accounts.Consent), and
+        # withdrawing it hides the entry (entry_listing_withdraw).
+        consent_give(
+            user=actor,
+            purpose=ConsentPurpose.DIRECTORY_LISTING,
+            scope=listing_scope(entry.pk),
+            text_version=LISTING_TEXT_VERSION,
+        )
     return entry
+
+
+# The version of the submit form's words on what is shown publicly.
+LISTING_TEXT_VERSION = "2026-12"
+
+
+def listing_scope(entry_id: int) -> str:
+    return f"entry:{int(entry_id)}"
+
+
+def entry_listing_withdraw(*, actor: Any, entry_id: int) -> bool:
+    """The submitter withdraws the consent to list their entry: it is hidden
+    at once (editors see it, citizens do not) and the ledger says when.
+    Another person's entry id changes nothing."""
+    scope = listing_scope(entry_id)
+    with transaction.atomic():
+        if not consent_active(actor, ConsentPurpose.DIRECTORY_LISTING, scope):
+            return False
+        entry = Entry.objects.select_for_update().filter(pk=entry_id, created_by=actor).first()
+        if entry is not None and entry.status != EntryStatus.HIDDEN:
+            entry_update(
+                actor=actor,
+                entry=entry,
+                status=EntryStatus.HIDDEN,
+                status_reason=_("Indsenderen har trukket sit samtykke tilbage."),
+                action=ChangeAction.HIDDEN,
+            )
+        consent_withdraw(user=actor, purpose=ConsentPurpose.DIRECTORY_LISTING, scope=scope)
+    return True
 
 
 def entry_edit(

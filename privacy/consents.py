@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Consent, ConsentPurpose
 from accounts.services import consent_withdraw
 from directory.coordinator import request_withdraw
+from directory.review import entry_listing_withdraw
 from groups.models import Group
 from insights.who5 import who5_consent_withdraw
 from notifications.mailing import mail_settings_for, mail_settings_set
@@ -34,6 +35,8 @@ def _place(consent: Consent, groups: dict[int, str]) -> str:
         return groups.get(int(ident), _("en gruppe, du ikke længere er med i"))
     if kind == "request" and ident.isdigit():
         return _("Samtaleønske nr. %(n)s") % {"n": ident}
+    if kind == "entry" and ident.isdigit():
+        return _("Fællesskab nr. %(n)s") % {"n": ident}
     return ""
 
 
@@ -74,5 +77,7 @@ def withdraw(*, actor: Any, consent: Consent) -> None:
         push_consent_withdraw(actor=actor)
     elif consent.purpose == ConsentPurpose.COORDINATOR and ident.isdigit():
         request_withdraw(actor=actor, request_id=int(ident))
+    elif consent.purpose == ConsentPurpose.DIRECTORY_LISTING and ident.isdigit():
+        entry_listing_withdraw(actor=actor, entry_id=int(ident))
     else:
         consent_withdraw(user=actor, purpose=consent.purpose, scope=consent.scope)

@@ -474,3 +474,10 @@ def test_the_queue_reads_a_fixed_number_of_queries(
     for _i in range(10):
         review.entry_submit(actor=submitter, proposed=_proposed(lists))
     assert count() == one
+
+
+def test_submitting_records_the_consent_to_be_listed(submitted: Entry, submitter: User) -> None:
+    from accounts.models import Consent, ConsentPurpose  # noqa: PLC0415
+
+    consent = Consent.objects.get(user=submitter, purpose=ConsentPurpose.DIRECTORY_LISTING)
+    assert consent.scope == review.listing_scope(submitted.pk) and consent.is_active

@@ -129,3 +129,29 @@ def test_another_persons_consent_cannot_be_withdrawn(member: User, outsider: Use
     assert withdraw(client_of(outsider), consent).status_code == 404
     consent.refresh_from_db()
     assert consent.is_active
+
+
+@pytest.mark.django_db
+def test_submitting_an_entry_is_in_the_ledger_and_withdrawing_hides_it(member: User) -> None:
+    from directory import review  # noqa: PLC0415
+    from directory.models import Entry, EntryStatus  # noqa: PLC0415
+
+    entry = Entry.objects.create(
+        title="Strikkecafé", description="Vi strikker.", organiser_name="Strik", created_by=member
+    )
+    # What entry_submit records, for an entry made the short way.
+    from accounts.services import consent_give  # noqa: PLC0415
+
+    consent_give(
+        user=member,
+        purpose=ConsentPurpose.DIRECTORY_LISTING,
+        scope=review.listing_scope(entry.pk),
+        text_version=review.LISTING_TEXT_VERSION,
+    )
+    Entry.objects.filter(pk=entry.pk).update(status=EntryStatus.PUBLISHED)
+    consent = Consent.objects.get(user=member, purpose=ConsentPurpose.DIRECTORY_LISTING)
+    withdraw(client_of(member), consent)
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.HIDDEN
+    consent.refresh_from_db()
+    assert consent.withdrawn_at is not None
