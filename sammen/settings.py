@@ -92,6 +92,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # One JSON line per request, timed around everything below (sammen.requestlog).
+    "sammen.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
@@ -589,7 +591,17 @@ SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000" if DEBUG else "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"line": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # The request log is already one JSON object per line.
+        "requests": {"class": "logging.StreamHandler", "formatter": "line"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}},
+    "loggers": {
+        "daphne": {"level": "WARNING"},
+        "sammen.requests": {"handlers": ["requests"], "level": "INFO", "propagate": False},
+    },
 }
+# One JSON line per request (sammen.requestlog); REQUEST_LOG=0 turns it off.
+REQUEST_LOG = env_bool("REQUEST_LOG", True)
