@@ -21,6 +21,7 @@ from directory.models import Entry, EntryStatus
 from directory.staff_forms import DecisionForm
 from directory.submit_forms import EntrySubmitForm, initial_from_entry
 from sammen.http import messages_from_error
+from sammen.ratelimit import rate_limit
 
 
 def _user(request: HttpRequest) -> Any:
@@ -35,6 +36,7 @@ def entry_submit(request: HttpRequest) -> HttpResponse:
     form = EntrySubmitForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
+            rate_limit(request, "submit")
             entry = review.entry_submit(
                 actor=_user(request), proposed=form.proposed(), photo=form.cleaned_data["photo"]
             )
@@ -74,6 +76,7 @@ def entry_edit(request: HttpRequest, entry_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
+            rate_limit(request, "submit")
             pending = review.entry_edit(
                 actor=_user(request),
                 entry=entry,

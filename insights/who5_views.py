@@ -33,6 +33,7 @@ from insights import permissions as perms
 from insights import who5
 from insights.models import Who5Consent
 from sammen.http import messages_from_error
+from sammen.ratelimit import rate_limit
 
 FLOW_SALT = "insights.who5.flow"
 FLOW_MAX_AGE = 60 * 60  # an hour for five questions, pauses included
@@ -207,6 +208,7 @@ def who5_question(request: HttpRequest, group_slug: str) -> HttpResponse:
     if len(answers) < len(who5.ITEMS):
         return _question(request, group, consent, answers)
     try:
+        rate_limit(request, "who5")
         who5.who5_answer_submit(actor=actor, group=group, answers=answers)
     except ValidationError as exc:
         messages_from_error(request, exc)

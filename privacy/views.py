@@ -25,6 +25,7 @@ from privacy.forms import DeletionForm
 from privacy.models import DeletionMode
 from privacy.storage import export_storage
 from sammen.http import messages_from_error
+from sammen.ratelimit import rate_limit
 
 _DELETED = "privacy_deletion_date"
 
@@ -43,6 +44,7 @@ def export(request: HttpRequest) -> HttpResponse:
     fetch the latest one while it is valid."""
     if request.method == "POST":
         try:
+            rate_limit(request, "export")
             services.export_request(actor=request.user)  # type: ignore[arg-type]
         except ValidationError as exc:
             messages_from_error(request, exc)

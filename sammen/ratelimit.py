@@ -38,6 +38,9 @@ def _message(action: str, minutes: int) -> str:
         "join": _("Du har sendt mange anmodninger på kort tid."),
         "upload": _("Du har lagt mange billeder op på kort tid."),
         "coordinator": _("Du har sendt mange beskeder til koordinatorerne på kort tid."),
+        "submit": _("Du har indsendt mange aktiviteter eller ændringer på kort tid."),
+        "who5": _("Du har sendt mange trivselsmålinger på kort tid."),
+        "export": _("Du har bestilt mange kopier af dine data på kort tid."),
     }
     wait = (
         _("Vent et minut, og prøv så igen.")

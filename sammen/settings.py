@@ -516,6 +516,12 @@ SAMMEN_RATE_LIMITS: dict[str, dict[str, str]] = {
     "upload": {"user": "60/h", "ip": "300/h"},  # photos, each one counted
     # "Tal med en fællesskabskoordinator": anyone may ask, so per address.
     "coordinator": {"user": "5/h", "ip": "10/h"},
+    # Directory entries submitted or edited by their organisers.
+    "submit": {"user": "10/h", "ip": "30/h"},
+    # WHO-5 check-ins (each one is also at least 14 days after the last).
+    "who5": {"user": "5/h", "ip": "60/h"},
+    # "Hent mine data" orders (besides one export a day).
+    "export": {"user": "5/h", "ip": "30/h"},
 }
 # Behind a proxy the client's address is in a header the proxy sets (nginx:
 # proxy_set_header X-Real-IP $remote_addr;), e.g. RATE_LIMIT_IP_HEADER=HTTP_X_REAL_IP.

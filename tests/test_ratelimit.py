@@ -31,7 +31,7 @@ def limits(settings: Any) -> Any:
 
     def set_limit(action: str, *, user: str = "1000/h", ip: str = "1000/h") -> None:
         settings.SAMMEN_RATE_LIMITS = {
-            **{name: ROOMY for name in ("post", "comment", "reaction", "join", "upload")},
+            **{name: ROOMY for name in django_settings.SAMMEN_RATE_LIMITS},
             action: {"user": user, "ip": ip},
         }
 

@@ -193,6 +193,19 @@ def test_a_submission_waits_for_approval_and_shows_in_mine(
     assert client_as(None).get(entry.get_absolute_url()).status_code == 404
 
 
+def test_submissions_over_the_rate_limit_are_refused_in_danish_and_store_nothing(
+    lists: dict[str, Any], submitter: User, settings: Any
+) -> None:
+    settings.SAMMEN_RATE_LIMITS = {**settings.SAMMEN_RATE_LIMITS, "submit": {"user": "1/h"}}
+    client = client_as(submitter)
+    assert client.post(reverse("directory-submit"), form_data(lists)).status_code == 302
+    response = client.post(reverse("directory-submit"), form_data(lists, title="Gåtur nummer to"))
+    page = response.content.decode()
+    assert "Du har indsendt mange aktiviteter eller ændringer på kort tid." in page
+    assert "Gåtur nummer to" in page  # what they wrote is still in the form
+    assert Entry.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("over", "field", "message"),
     [

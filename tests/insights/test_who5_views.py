@@ -398,3 +398,19 @@ def test_the_group_page_shows_the_offer_and_forgets_it_after_no_thanks(
     who5_on.save()
     page = client_for(member).get(group.get_absolute_url()).content.decode()
     assert "trivselsmåling" not in page.lower()
+
+
+def test_check_ins_over_the_rate_limit_are_refused_in_danish_and_store_nothing(
+    who5_on: Any, group: Group, member: User, client_for: Any, settings: Any
+) -> None:
+    settings.SAMMEN_RATE_LIMITS = {**settings.SAMMEN_RATE_LIMITS, "who5": {"user": "0/h"}}
+    client: Client = client_for(member)
+    client.post(reverse("who5-consent", args=[group.slug]), {"choice": "yes"})
+    url = reverse("who5-question", args=[group.slug])
+    page = client.get(url).content.decode()
+    for answer in [3, 3, 3, 3, 3]:
+        response = client.post(url, {"earlier": token_of(page), "answer": str(answer)})
+        page = response.content.decode()
+    page = client.get(response["Location"]).content.decode()
+    assert "Du har sendt mange trivselsmålinger på kort tid." in page
+    assert not Who5Answer.objects.exists()

@@ -179,3 +179,17 @@ def other_member(group: Any) -> User:
     user = make_user("anden@example.org", "Anden Person")
     make_membership(user, group)
     return user
+
+
+@pytest.mark.django_db
+def test_export_orders_over_the_rate_limit_are_refused_in_danish(
+    member: User, settings: Any, eager_tasks: None
+) -> None:
+    """Besides one export a day: the orders themselves are limited (issue 17),
+    so the next day's order is not a way around the daily rule's cost."""
+    settings.SAMMEN_RATE_LIMITS = {**settings.SAMMEN_RATE_LIMITS, "export": {"user": "1/h"}}
+    client = reauthenticated_client(member)
+    client.post(reverse("privacy-export"))
+    response = client.post(reverse("privacy-export"), follow=True)
+    assert "Du har bestilt mange kopier af dine data på kort tid." in response.content.decode()
+    assert ExportRequest.objects.filter(user=member).count() == 1
