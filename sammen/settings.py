@@ -246,7 +246,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # broker, Celery beat sends it; without one (the embedded default) a thread in the
 # server process runs the same code. Ticks that wait longer than one interval in a
 # queue are dropped (expires): the next tick publishes the same rows anyway.
-SCHEDULER_POLL_SECONDS = env_number("SCHEDULER_POLL_SECONDS", 15, whole=False, minimum=0.5)
+SCHEDULER_POLL_SECONDS = env_number("SCHEDULER_POLL_SECONDS", 5, whole=False, minimum=0.5)
 SCHEDULER_IN_PROCESS = env_bool("SCHEDULER_IN_PROCESS", not REDIS_URL)
 # How many extra publish tasks a tick sends when it finds a backlog (one per
 # other worker process is enough).
