@@ -13,6 +13,11 @@ p50/p95/p99 and the feed/bare ratio per server. Progress goes to stderr; the
 last line on stdout is one JSON object. Targets (issue 3): >= 300 req/s,
 p95 <= 50 ms, feed >= 50% of the bare view.
 
+The post page (issue 18): GET /groups/<slug>/posts/<id>/ of a post with 20
+comments (`post`), loaded the same way; target >= 400 req/s and p95 <= 25 ms
+on two gunicorn workers (--servers gunicorn --workers 2 --debug 0). The feed
+page's HTML size is reported too (`feed_html_bytes`, target <= 100 KB).
+
 The feed is cached per reader until the group changes, so a third measurement
 (`feed_churn`) loads the feed while other members react at --churn changes a
 second (default 2; 0 skips it): every change gives the reader a new page.
@@ -97,9 +102,11 @@ def wrk(
     }
 
 
-def make_content(n_posts: int) -> tuple[Any, Any]:
+def make_content(n_posts: int) -> tuple[Any, Any, Any]:
     """A group with n_posts posts, each with a photo, 4 comments and a reply,
-    and reactions on the post and on a comment. Returns (group, viewer)."""
+    and reactions on the post and on a comment; before them (so not on the
+    feed's first page) a post with 20 comments and reactions, for the post
+    page. Returns (group, viewer, that post)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
@@ -121,6 +128,25 @@ def make_content(n_posts: int) -> tuple[Any, Any]:
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=85)
     jpeg = buf.getvalue()
+    long_post = services.post_create(
+        actor=founder,
+        group=group,
+        body="**Sommerfest** i haven lørdag kl. 14. Skriv, hvad du tager med!",
+        theme=themes[0],
+        photos=[PhotoUpload(SimpleUploadedFile("fest.jpg", jpeg, "image/jpeg"), "Haven i juni")],
+    )
+    earlier = None
+    for j in range(20):
+        cm = services.comment_create(
+            actor=members[j % len(members)],
+            post=long_post,
+            body=f"Jeg tager {j + 1} ting med til festen. Glæder mig!",
+            parent_id=earlier.pk if earlier is not None and j % 5 == 4 else None,
+        )
+        earlier = earlier or cm
+        services.reaction_set(
+            actor=members[(j + 3) % len(members)], post=long_post, kind=kinds[j % len(kinds)]
+        )
     for i in range(n_posts):
         author = founder if i % 3 == 0 else members[i % len(members)]
         post = services.post_create(
@@ -153,7 +179,7 @@ def make_content(n_posts: int) -> tuple[Any, Any]:
         services.reaction_set(
             actor=members[(i + 10) % len(members)], post=post, kind="love", comment=first
         )
-    return group, members[0]
+    return group, members[0], long_post
 
 
 def churn(
@@ -193,8 +219,9 @@ def churn(
         connection.close()
 
 
-def query_count(slug: str, user: Any) -> dict[str, int]:
-    """SQL queries for the feed page, in this process through the test client."""
+def query_count(slug: str, user: Any, post_path: str) -> dict[str, int]:
+    """SQL queries for the feed and post pages (the second load of each: the
+    first fills the caches), in this process through the test client."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -202,7 +229,8 @@ def query_count(slug: str, user: Any) -> dict[str, int]:
     client = Client()
     client.force_login(user)
     out = {}
-    for path in (f"/groups/{slug}/", "/bench/bare"):
+    for path in (f"/groups/{slug}/", post_path, "/bench/bare"):
+        client.get(path)
         with CaptureQueriesContext(connection) as q:
             resp = client.get(path)
         assert resp.status_code == 200, (path, resp.status_code)
@@ -254,11 +282,12 @@ def main() -> None:
     from django.conf import settings as dj_settings
 
     dj_settings.ALLOWED_HOSTS = [*dj_settings.ALLOWED_HOSTS, "testserver"]
-    group, viewer = make_content(args.posts)
+    group, viewer, long_post = make_content(args.posts)
+    post_path = long_post.get_absolute_url()
     session = c.make_sessions([viewer])[0]
     csrf = c.random_csrf_secret()
     cookie = f"sessionid={session}; csrftoken={csrf}"
-    queries = query_count(group.slug, viewer)
+    queries = query_count(group.slug, viewer, post_path)
     from django.db import connections
 
     connections.close_all()
@@ -330,7 +359,11 @@ def main() -> None:
                         )
                         return r
 
-                    for label, path in (("feed", feed_path), ("bare", "/bench/bare")):
+                    for label, path in (
+                        ("feed", feed_path),
+                        ("post", post_path),
+                        ("bare", "/bench/bare"),
+                    ):
                         wrk(
                             port,
                             path,
@@ -360,6 +393,9 @@ def main() -> None:
                         "rps_300": row["feed"]["rps"] >= 300,
                         "p95_50ms": row["feed"]["p95_ms"] <= 50,
                         "half_of_bare": row["feed_over_bare"] >= 0.5,
+                        "feed_100kb": row["feed_html_bytes"] <= 100 * 1024,
+                        "post_rps_400": row["post"]["rps"] >= 400,
+                        "post_p95_25ms": row["post"]["p95_ms"] <= 25,
                     }
                     results.append(row)
                 finally:
@@ -382,7 +418,15 @@ def main() -> None:
         },
         "posts_on_page": args.posts,
         "queries": queries,
-        "target": {"rps": 300, "p95_ms": 50, "feed_over_bare": 0.5},
+        "target": {
+            "rps": 300,
+            "p95_ms": 50,
+            "feed_over_bare": 0.5,
+            "feed_html_bytes": 100 * 1024,
+            "post_rps": 400,
+            "post_p95_ms": 25,
+        },
+        "post_comments": 20,
         "results": results,
         "loadavg_at_end": [round(x, 1) for x in os.getloadavg()],
         "elapsed_s": round(time.monotonic() - t0, 1),

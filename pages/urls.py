@@ -3,9 +3,10 @@ fixed paths such as groups/new/ and subgroups/new/ come first)."""
 
 from django.urls import path
 
-from pages import views
+from pages import post_page, views
 
 urlpatterns = [
+    path("<slug:group_slug>/posts/<int:post_id>/", post_page.post_detail, name="post-detail"),
     path("<slug:group_slug>/", views.group_detail, name="group-detail"),
     path(
         "<slug:group_slug>/subgroups/<slug:subgroup_slug>/",

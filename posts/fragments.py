@@ -21,6 +21,7 @@ member's name on their old posts can be up to CARD_TTL old.)
 from __future__ import annotations
 
 import hashlib
+import re
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -35,13 +36,25 @@ from groups import permissions as group_perms
 from groups.selectors import group_generation
 from posts import permissions as perms
 from posts import selectors
-from posts.forms import PostForm
+from posts.forms import CommentForm, PostForm
 from posts.models import ReactionKind, Theme
 from sammen import csrf
 
 # Cards and pages are one per reader situation and page: they live a few
 # minutes so the cache holds what is being read, not every version ever made.
 CARD_TTL = 300
+
+_INDENT = re.compile(r"\n\s+")
+
+
+def compact(html: str) -> str:
+    """The templates' indentation and blank lines taken out (a fifth of a
+    feed's bytes); a line break stays where there was one, so text reads the
+    same. Left alone where whitespace is content (a <pre> in a post; the
+    cards' text fields are empty)."""
+    if "<pre" in html:
+        return html
+    return _INDENT.sub("\n", html)
 
 
 def _viewer_state(post: Any) -> str:
@@ -100,10 +113,17 @@ def render_cards(
     for key, post in zip(keys, posts, strict=True):
         html = found.get(key)
         if html is None:
-            html = render_to_string(
-                "posts/partials/post.html",
-                {"group": group, "post": post, "detail": detail, "csrf_token": csrf.PLACEHOLDER},
-                request=request,
+            html = compact(
+                render_to_string(
+                    "posts/partials/post.html",
+                    {
+                        "group": group,
+                        "post": post,
+                        "detail": detail,
+                        "csrf_token": csrf.PLACEHOLDER,
+                    },
+                    request=request,
+                )
             )
             fresh[key] = html
         out.append(mark_safe(html))  # noqa: S308 - our own rendered template
@@ -260,6 +280,8 @@ def feed_context(request: HttpRequest, group: Any, subgroup: Any = None) -> dict
         "last_event_id": event_id,
         "theme": theme,
         "themes": Theme.choices,
+        # The reaction choices and the comment form, once per page, for those who may use them.
+        "can_write": can_write,
         "reaction_kinds": ReactionKind.choices,
         # A form sent back with errors replaces this (pages.views.render_place).
         "post_form": None,
@@ -278,4 +300,36 @@ def feed_context(request: HttpRequest, group: Any, subgroup: Any = None) -> dict
             else f"/ws/groups/{group.slug}/"
         )
         + (f"?tema={theme}" if theme else ""),
+    }
+
+
+# --- what the post page (pages.post_page) needs of the post --------------------------
+
+
+def post_page_key(request: HttpRequest, *, group: Any, post: Any) -> str:
+    """What identifies the post page a reader would see now, for the cache of
+    whole pages: the group's last event (every change to the post, its
+    comments, reactions, photos and text writes one), its generation, and the
+    reader's situation, as for a feed (feed_key), on this page's path."""
+    key, _event_id = feed_key(request, group=group, subgroup=post.subgroup, theme="", cursor=None)
+    return key
+
+
+def post_page_context(request: HttpRequest, *, group: Any, post: Any) -> dict[str, Any]:
+    """The post page (posts/post_detail.html) of a post the reader may read
+    (selectors.post_get): its card with every comment, and its earlier versions."""
+    event_id = selectors.last_event_id(group)
+    selectors.attach(request.user, [post], all_comments=True)
+    return {
+        "group": group,
+        "post": post,
+        "post_card": render_cards(request, group=group, posts=[post], detail=True)[0],
+        "can": group_perms.group_capabilities(request.user, group),
+        "reaction_kinds": ReactionKind.choices,
+        "comment_form": CommentForm(),
+        "last_event_id": event_id,
+        "socket_path": f"/ws/groups/{group.slug}/posts/{post.pk}/",
+        "revisions": list(post.revisions.select_related("edited_by")[:20])
+        if post.edited_at
+        else [],
     }

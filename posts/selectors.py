@@ -27,7 +27,10 @@ from posts.models import (
 )
 
 PAGE_SIZE = 20
-FEED_COMMENTS = 3
+# The newest comment (with its replies) under each post on a feed, the rest
+# behind "Se N tidligere kommentarer": on a phone the next post comes sooner,
+# and a page of 20 posts stays under 100 KB (issue 18).
+FEED_COMMENTS = 1
 
 
 @dataclass
@@ -274,3 +277,12 @@ def card_states(*, viewer: Any, group: Group, posts: list[Post]) -> dict[int, An
         )
         for p in posts
     }
+
+
+def reaction_of(*, viewer: Any, post: Post) -> str | None:
+    """The kind of the viewer's own reaction on the post itself, or None."""
+    return (
+        Reaction.objects.filter(post=post, comment__isnull=True, user_id=viewer.pk)
+        .values_list("kind", flat=True)
+        .first()
+    )

@@ -3,7 +3,6 @@ from django.urls import path
 from posts import views
 
 urlpatterns = [
-    path("<slug:group_slug>/posts/<int:post_id>/", views.post_detail, name="post-detail"),
     path("<slug:group_slug>/posts/<int:post_id>/edit/", views.post_edit, name="post-edit"),
     path("<slug:group_slug>/posts/<int:post_id>/delete/", views.post_delete, name="post-delete"),
     path("<slug:group_slug>/posts/<int:post_id>/pin/", views.post_pin, name="post-pin"),

@@ -1,4 +1,5 @@
-"""Feed, post page, and every write as a plain form POST (htmx enhances them:
+"""The post's own pages (edit, delete, who reacted, the reaction choices) and
+every write as a plain form POST (htmx enhances them:
 an htmx request gets 204 and the change arrives over the socket, like it does
 for everyone else watching)."""
 
@@ -12,15 +13,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from groups import permissions as group_perms
 from groups import selectors as group_selectors
-from posts import fragments, selectors, services
 from posts import permissions as perms
+from posts import selectors, services
 from posts.forms import CommentForm, PostEditForm
-from posts.models import Comment, PostImage, ReactionKind
-from sammen import csrf
+from posts.models import Comment, PostImage
 from sammen.http import messages_from_error, private_file
 from sammen.ratelimit import RateLimited, rate_limit
 
@@ -31,40 +30,6 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 def _redirect_place(group: Any, subgroup: Any) -> HttpResponse:
     return redirect(subgroup if subgroup is not None else group)
-
-
-@login_required
-def post_detail(request: HttpRequest, group_slug: str, post_id: int) -> HttpResponse:
-    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
-    post = selectors.post_detail(viewer=request.user, group=group, post_id=post_id)
-    response = render(
-        request,
-        "posts/post_detail.html",
-        {
-            "group": group,
-            "post": post,
-            "post_card": fragments.render_cards(request, group=group, posts=[post], detail=True)[0],
-            "can": group_perms.group_capabilities(request.user, group),
-            "reaction_kinds": ReactionKind.choices,
-            "comment_form": CommentForm(),
-            "last_event_id": selectors.last_event_id(group),
-            "socket_path": f"/ws/groups/{group.slug}/posts/{post.pk}/",
-            "revisions": post.revisions.select_related("edited_by")[:20] if post.edited_at else [],
-        },
-    )
-    if _is_page_view(request):
-        services.post_view_record(viewer=request.user, post=post)  # type: ignore[arg-type]
-    return csrf.fill(request, response)
-
-
-def _is_page_view(request: HttpRequest) -> bool:
-    """A person opening the page, not a browser's prefetch or an htmx partial."""
-    purpose = request.headers.get("Sec-Purpose", "") + request.headers.get("Purpose", "")
-    return (
-        request.method == "GET"
-        and "prefetch" not in purpose
-        and "HX-Request" not in request.headers
-    )
 
 
 @login_required
@@ -254,11 +219,27 @@ def _react(request: HttpRequest, post: Any, comment: Comment | None) -> HttpResp
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def post_react(request: HttpRequest, group_slug: str, post_id: int) -> HttpResponse:
+    """POST: set, change or take back a reaction. GET: the choices on a page of
+    their own, for "Flere reaktioner" without JavaScript (a feed renders the
+    choices once per page, not once per post)."""
     group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
     post = selectors.post_get(viewer=request.user, group=group, post_id=post_id)
-    return _react(request, post, None)
+    if request.method == "POST":
+        return _react(request, post, None)
+    if not perms.can_react(request.user, post):
+        raise PermissionDenied
+    return render(
+        request,
+        "posts/react.html",
+        {
+            "group": group,
+            "post": post,
+            "mine": selectors.reaction_of(viewer=request.user, post=post),
+            "next": post.get_absolute_url(),
+        },
+    )
 
 
 @login_required

@@ -493,7 +493,8 @@ STORAGES = {
         "BACKEND": "sammen.storage.PrivateFileStorage",
     },
     "staticfiles": {
-        "BACKEND": "servestatic.storage.CompressedManifestStaticFilesStorage"
+        # Minified, fingerprinted, pre-compressed (sammen/staticstorage.py).
+        "BACKEND": "sammen.staticstorage.MinifiedManifestStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

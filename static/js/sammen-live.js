@@ -11,7 +11,7 @@
   "use strict";
 
   function liveRoot(el) {
-    return el.closest ? el.closest("[ws-connect]") : null;
+    return el.closest ? el.closest("[data-ws-connect], [ws-connect]") : null;
   }
 
   function place(op) {
@@ -64,7 +64,7 @@
       window.location.reload();
       return;
     }
-    var root = liveRoot(evt.target) || document.querySelector("[ws-connect]");
+    var root = liveRoot(evt.target) || document.querySelector("[data-ws-connect], [ws-connect]");
     if (!data || !data.ops) return;
     var empty = document.getElementById("feed-empty");
     data.ops.forEach(function (op) {
@@ -96,6 +96,65 @@
       feedback.textContent = evt.detail.xhr.responseText || feedback.getAttribute("data-default") || "";
       feedback.hidden = false;
     }
+  });
+
+  // "Flere reaktioner": the page's one set of choices (#reaction-picker), copied
+  // into this post's reaction form and opened in place. Without JavaScript the
+  // link opens a page with the same choices.
+  document.addEventListener("click", function (evt) {
+    var link = evt.target.closest ? evt.target.closest("a[data-reaction-picker]") : null;
+    var tpl = document.getElementById("reaction-picker");
+    if (!link || !tpl) return;
+    var form = link.closest("form");
+    if (!form) return;
+    evt.preventDefault();
+    var open = link.parentNode.querySelector(".reaction-choices");
+    if (open) {
+      open.remove();
+      link.setAttribute("aria-expanded", "false");
+      return;
+    }
+    var choices = tpl.content.firstElementChild.cloneNode(true);
+    var bar = link.closest(".reactions");
+    var mine = (bar && bar.getAttribute("data-mine")) || "";
+    choices.querySelectorAll("button").forEach(function (b) {
+      if (mine && b.value === mine) {
+        b.value = "";
+        b.setAttribute("aria-pressed", "true");
+        b.classList.remove("secondary");
+        b.classList.add("chosen");
+      }
+    });
+    link.insertAdjacentElement("afterend", choices);
+    link.setAttribute("aria-expanded", "true");
+    var first = choices.querySelector("button");
+    if (first) first.focus();
+  });
+
+  // "Skriv en kommentar" on a feed: the page's one comment form (#comment-form-template),
+  // copied under this post with the post's address and opened in place.
+  document.addEventListener("click", function (evt) {
+    var link = evt.target.closest ? evt.target.closest("a[data-comment-form]") : null;
+    var tpl = document.getElementById("comment-form-template");
+    if (!link || !tpl) return;
+    evt.preventDefault();
+    var holder = link.parentNode;
+    var existing = holder.nextElementSibling;
+    if (existing && existing.matches("form.comment-form")) {
+      existing.querySelector("textarea").focus();
+      return;
+    }
+    var form = tpl.content.firstElementChild.cloneNode(true);
+    var url = link.getAttribute("data-comment-form");
+    var id = "comment-body-" + url.replace(/\D+/g, "-");
+    form.setAttribute("action", url);
+    form.setAttribute("data-hx-post", url);
+    form.querySelector("label").setAttribute("for", id);
+    form.querySelector("textarea").id = id;
+    holder.insertAdjacentElement("afterend", form);
+    link.setAttribute("aria-expanded", "true");
+    if (window.htmx) window.htmx.process(form);
+    form.querySelector("textarea").focus();
   });
 
   // @mention autocomplete: suggestions as buttons under the text field.

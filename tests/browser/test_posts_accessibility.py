@@ -91,6 +91,7 @@ def _paths(world: dict[str, Any]) -> dict[str, str]:
         f"{walk.comments.get(author=world['member']).pk}/edit/",
         "delete": f"/groups/{group.slug}/posts/{mine.pk}/delete/",
         "reactions": f"/groups/{group.slug}/posts/{walk.pk}/reactions/",
+        "react": f"/groups/{group.slug}/posts/{walk.pk}/react/",
     }
 
 
@@ -101,7 +102,8 @@ def _assert_no_violations(page: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "page_name", ["feed", "post", "post-reply-open", "edit", "comment-edit", "delete", "reactions"]
+    "page_name",
+    ["feed", "post", "post-reply-open", "edit", "comment-edit", "delete", "reactions", "react"],
 )
 def test_post_pages_have_no_wcag_violations(
     live_server: Any, login_as: Any, world: dict[str, Any], page_name: str
@@ -113,8 +115,12 @@ def test_post_pages_have_no_wcag_violations(
     if page_name in ("feed", "post"):
         expect(page.get_by_role("img", name="Fjorden ved solnedgang")).to_be_visible()
     if page_name == "feed":
-        # The more-reactions menu open too: its buttons are checked as well.
-        page.locator("details.more-reactions summary").first.click()
+        # The reaction choices and a comment form opened in place too: their
+        # copies from the page's one template are checked as well.
+        page.locator("a.more-reactions").first.click()
+        expect(page.locator(".reaction-choices").first).to_be_visible()
+        page.get_by_role("link", name="Skriv en kommentar").first.click()
+        expect(page.locator("form.comment-form textarea").first).to_be_focused()
     _assert_no_violations(page)
 
 
@@ -150,3 +156,22 @@ def test_posts_fit_a_small_phone(
             .slice(0, 5)"""
     )
     assert too_wide == [], too_wide
+
+
+@pytest.mark.parametrize("page_name", ["feed", "post", "react", "reactions"])
+def test_post_pages_meet_aaa_contrast_and_name_each_landmark_once(
+    live_server: Any, login_as: Any, world: dict[str, Any], page_name: str
+) -> None:
+    """Beyond AA (issue 18): text at 7:1 for readers with weak eyes, and no two
+    landmarks with one name (a feed showed a "Kommentarer" region per post)."""
+    page = login_as(world["member"])
+    page.goto(live_server.url + _paths(world)[page_name])
+    expect(page.get_by_role("heading", level=1)).to_be_attached()
+    results = AXE.run(
+        page,
+        options={
+            "runOnly": {"type": "rule", "values": ["color-contrast-enhanced", "landmark-unique"]},
+            "resultTypes": ["violations"],
+        },
+    )
+    assert results.violations_count == 0, results.generate_report()

@@ -26,7 +26,7 @@ from tests.posts.conftest import feed_page
 
 pytestmark = pytest.mark.usefixtures("in_memory_channel_layer", "fresh_cache")
 
-CHOSEN_LOVE = 'class="reaction chosen small" aria-pressed="true"><span aria-hidden="true">❤️</span>'
+CHOSEN_LOVE = 'class="reaction chosen" aria-pressed="true"><span aria-hidden="true">❤️</span>'
 
 
 @pytest.fixture
