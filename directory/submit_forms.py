@@ -31,6 +31,7 @@ from directory.models import (
     TargetGroup,
     validate_rrule,
 )
+from directory.services import LOGGED_FIELDS
 from sammen.images import process_image
 from sammen.themes import Theme
 
@@ -60,38 +61,12 @@ MAX_DATES = 30
 # Danish numbers: 8 digits, spaces allowed, with or without +45 / 0045.
 _PHONE = re.compile(r"^(?:\+45|0045)?\d{8}$")
 
-# The plain fields of Entry the form fills, in the order they are stored.
-PLAIN_FIELDS = (
-    "title",
-    "description",
-    "organiser_kind",
-    "organiser_name",
-    "min_age",
-    "max_age",
-    "place_name",
-    "address",
-    "rrule",
-    "starts_on",
-    "ends_on",
-    "start_time",
-    "end_time",
-    "schedule_note",
-    "is_free",
-    "price_ore",
-    "price_note",
-    "signup_required",
-    "step_free",
-    "accessible_toilet",
-    "hearing_loop",
-    "parking",
-    "near_bus",
-    "can_come_alone",
-    "companion_welcome",
-    "contact_name",
-    "contact_phone",
-    "contact_email",
-    "website",
-    "photo_alt",
+# The plain fields of Entry the form fills: those the change log records, but
+# for the ones stored from other inputs (themes, area) or set by the review.
+PLAIN_FIELDS = tuple(
+    name
+    for name in LOGGED_FIELDS
+    if name not in {"theme_mask", "area_id", "status", "status_reason"}
 )
 
 

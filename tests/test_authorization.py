@@ -49,6 +49,8 @@ MATRIX: list[MatrixRow] = [
     ("healthz",       "get",  (200, 200, 200, 200, 200, 200, 200, 200)),
     ("profile-edit",  "get",  (L,   200, 200, 200, 200, 200, 200, 200)),
     ("profile-edit",  "post", (L,   302, 302, 302, 302, 302, 302, 302)),
+    ("logout-everywhere", "get",  (405, 405, 405, 405, 405, 405, 405, 405)),
+    ("logout-everywhere", "post", (L, 302, 302, 302, 302, 302, 302, 302)),
 ]
 # fmt: on
 
