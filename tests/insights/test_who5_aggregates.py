@@ -293,6 +293,12 @@ def leaks(world: World, places: list[SubGroup | None], depth: int = 3) -> list[A
                 forms = _forms(world, place, period, measure)
                 assert len(forms) == figure.n, "the attacker's ground truth disagrees"
                 shown.append(((place.name if place else "gruppen", period, measure), forms))
+    return attack(shown, depth)
+
+
+def attack(shown: list[tuple[Any, dict[int, dict]]], depth: int) -> list[Any]:
+    """Every sum or difference of up to `depth` of the shown figures' totals
+    (name, each member's unknowns) that leaves 1-4 members' unknowns."""
     found = []
     for size in range(1, depth + 1):
         for chosen in itertools.combinations(shown, size):
@@ -481,21 +487,7 @@ def monthly_leaks(world: World, depth: int = 3) -> list[Any]:
             forms = _forms_between(world, place, start, end, measure)
             assert len(forms) == figure.n, "the attacker's ground truth disagrees"
             shown[(place.name if place else "gruppen", start.date(), measure)] = forms
-    found = []
-    items = list(shown.items())
-    for size in range(1, depth + 1):
-        for chosen in itertools.combinations(items, size):
-            for signs in itertools.product((1, -1), repeat=size - 1):
-                total: dict[int, dict] = {}
-                for sign, (_name, forms) in zip((1, *signs), chosen, strict=True):
-                    for user_id, form in forms.items():
-                        mine = total.setdefault(user_id, {})
-                        for unknown, coef in form.items():
-                            mine[unknown] = mine.get(unknown, 0) + sign * coef
-                touched = [u for u, form in total.items() if any(form.values())]
-                if 1 <= len(touched) < who5.K:
-                    found.append(([name for name, _f in chosen], signs, len(touched)))
-    return found
+    return attack(list(shown.items()), depth)
 
 
 @pytest.mark.parametrize("seed", range(6))
