@@ -101,6 +101,9 @@ class Membership(models.Model):
     )
     # Set by moderation: until then the member can read but not post, comment or react.
     muted_until = models.DateTimeField(_("kan ikke skrive indtil"), null=True, blank=True)
+    # When the member closed the welcome card of their first visit (pages.views);
+    # until then the group page greets them.
+    welcomed_at = models.DateTimeField(_("velkomst lukket"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("medlemskab")

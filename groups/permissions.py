@@ -113,6 +113,12 @@ def is_pending(user: Any, group: Group) -> bool:
 # --- Groups -----------------------------------------------------------------
 
 
+def sees_welcome(user: Any, group: Group) -> bool:
+    """A member who has not closed the welcome card of their first visit."""
+    m = membership_for(user, group)
+    return m is not None and m.is_active and m.welcomed_at is None
+
+
 def can_view_public_face(user: Any, group: Group) -> bool:
     """Closed groups show name, description and rules to everyone; secret ones
     exist only for their members."""

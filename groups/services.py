@@ -375,6 +375,21 @@ def membership_decline(
     )
 
 
+def membership_welcome_dismiss(*, actor: User, group: Group) -> None:
+    """Close the welcome card of a new member's first visit, for good.
+
+    An UPDATE of the one column, not a save: the card is the member's own, so
+    the group's cached pages for everyone else stay (groups.receivers renews
+    the generation on every saved membership); the member's own page is keyed
+    on whether the card shows (pages.views)."""
+    perms.require_member(actor, group)
+    with transaction.atomic():
+        Membership.objects.filter(user=actor, group=group, welcomed_at=None).update(
+            welcomed_at=timezone.now()
+        )
+    perms.forget_memberships(actor)
+
+
 def membership_leave(*, actor: User, group: Group) -> None:
     """Leave a group (and its sub-groups). The last administrator cannot."""
     perms.forget_memberships(actor)

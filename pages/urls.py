@@ -14,6 +14,7 @@ urlpatterns = [
         name="subgroup-detail",
     ),
     path("<slug:group_slug>/posts/new/", views.post_create, name="post-create"),
+    path("<slug:group_slug>/velkommen/luk/", views.welcome_dismiss, name="group-welcome-dismiss"),
     path(
         "<slug:group_slug>/subgroups/<slug:subgroup_slug>/posts/new/",
         views.post_create,

@@ -12,14 +12,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from groups import permissions as group_perms
 from groups import selectors as group_selectors
+from groups import services as group_services
 from insights import who5
 from moderation import selectors as mod_selectors
 from pages.header import page_capabilities
@@ -98,6 +99,7 @@ def render_place(
         place["post_form"] = post_form
     if subgroup is None:
         place.update(group_selectors.group_side_panel(viewer=request.user, group=group))
+        place["welcome"] = group_perms.sees_welcome(request.user, group)
         template = "pages/group_detail.html"
     else:
         template = "pages/subgroup_detail.html"
@@ -126,17 +128,22 @@ def _place_page_key(request: HttpRequest, group: Any, subgroup: Any) -> str | No
     else:
         # The WHO-5 box: changes with the reader's consent, answers and "Nej tak".
         capabilities.append(who5.who5_offer(request.user, group, request.session).key)
+        # The welcome card of a new member's first visit, until they close it.
+        capabilities.append(("welcome", group_perms.sees_welcome(request.user, group)))
     feed_key = fragments.feed_page_key(request, group, subgroup)
     return pagecache.key_for(request, feed_key, capabilities)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def post_create(
     request: HttpRequest, group_slug: str, subgroup_slug: str | None = None
 ) -> HttpResponse:
     """The composer of a group or sub-group page. A post that cannot be stored
-    shows the page again with the form, its errors and what the person wrote."""
+    shows the page again with the form, its errors and what the person wrote.
+
+    GET is the composer on a page of its own: where the group page's composer
+    starts as a link ("Skriv et opslag …"), without JavaScript, it leads here."""
     group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
     subgroup = None
     if subgroup_slug is not None:
@@ -145,6 +152,22 @@ def post_create(
         )
     post_perms.require_read_place(request.user, group, subgroup)
     can_pin = post_perms.can_pin(request.user, group) and subgroup is None
+    if request.method == "GET":
+        if post_perms.muted_until(request.user, group) is not None:
+            # The place's page says why and until when.
+            return redirect(subgroup if subgroup is not None else group)
+        if not post_perms.can_write_place(request.user, group, subgroup):
+            raise PermissionDenied
+        return render(
+            request,
+            "pages/post_compose.html",
+            {
+                "group": group,
+                "sub": subgroup,
+                "post_form": PostForm(can_pin=can_pin),
+                "composer_open": True,
+            },
+        )
     form = PostForm(request.POST, request.FILES, can_pin=can_pin)
     status = 400
     if form.is_valid():
@@ -169,3 +192,19 @@ def post_create(
             messages.success(request, _("Dit opslag er delt."))
             return redirect(subgroup if subgroup is not None else group)
     return render_place(request, group, subgroup, post_form=form, status=status)
+
+
+@login_required
+@require_POST
+def welcome_dismiss(request: HttpRequest, group_slug: str) -> HttpResponse:
+    """The welcome card's "Luk velkomsten": the card of a new member's first visit does not
+    come back (stored on the membership, so on every device)."""
+    group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
+    group_services.membership_welcome_dismiss(actor=request.user, group=group)  # type: ignore[arg-type]
+    return redirect(group)
+
+
+def help_page(request: HttpRequest) -> HttpResponse:
+    """The help page ("Hjælp"): how to use Sammen, in plain Danish with pictures of Sammen
+    itself (taken by tests/browser/test_screenshots.py into static/img/hjaelp/)."""
+    return render(request, "pages/help.html")

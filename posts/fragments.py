@@ -221,7 +221,7 @@ def composer(request: HttpRequest, *, group: Any, subgroup: Any, can_pin: bool) 
     """The empty "Skriv et opslag" form (the same for everyone who may post
     there), with csrf.PLACEHOLDER."""
     key = (
-        f"composer:{group.pk}:{group.created_at.timestamp()}:{getattr(subgroup, 'pk', 0)}"
+        f"composer:2:{group.pk}:{group.created_at.timestamp()}:{getattr(subgroup, 'pk', 0)}"
         f":{int(can_pin)}:{translation.get_language()}"
     )
     html = cache.get(key)

@@ -104,6 +104,7 @@ def _membership(m: Any, ctx: Context) -> dict[str, Any]:
         "besked_ved_beslutning": m.decision_message,
         "svar_paa_spoergsmaal": m.answers,
         "paa_pause_indtil": when(m.muted_until),
+        "velkomst_lukket": when(m.welcomed_at),
     }
 
 

@@ -60,6 +60,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# A refused form in the site's layout, in Danish (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "sammen.views.csrf_failure"
 
 INSTALLED_APPS = [
     "daphne",

@@ -17,6 +17,8 @@ from sammen.views import healthz, public_media
 urlpatterns = [
     path("", page_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    # "Hjælp": plain Danish with pictures, linked from the menu and the footer.
+    path("hjaelp/", page_views.help_page, name="help"),
     # The installable app: its manifest and the service worker that shows pushes.
     path("", include(notification_urls.root_urlpatterns)),
     path("accounts/", include("allauth.urls")),

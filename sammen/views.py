@@ -7,8 +7,9 @@ import re
 import redis
 from django.conf import settings
 from django.db import connection
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.static import serve
 
@@ -54,3 +55,9 @@ def public_media(request: HttpRequest, path: str) -> HttpResponseBase:
     if not public_media_path_ok(path):
         raise Http404
     return serve(request, path, document_root=str(settings.MEDIA_ROOT))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: in the site's layout and in Danish, with a way forward
+    (Django's own page is in English and meant for developers)."""
+    return render(request, "403_csrf.html", status=403)

@@ -207,6 +207,19 @@ def off_the_loop(fn: Callable[[], Any]) -> Any:
         return pool.submit(run).result()
 
 
+def main_menu(page: Any) -> Any:
+    """The header's "Menu" (a <details>), opened as a person would; its links."""
+    menu = page.locator("details.menu")
+    if not menu.evaluate("el => el.open"):
+        menu.locator("summary").click()
+    return page.get_by_role("navigation", name="Hovedmenu")
+
+
+def logged_in_header(page: Any) -> Any:
+    """The "Log ud" button in the opened menu: the person is logged in."""
+    return main_menu(page).get_by_role("button", name="Log ud")
+
+
 def login(page: Any, base_url: str, email: str, password: str = PASSWORD) -> None:
     """Log in through the real login form, as a person would."""
     page.goto(f"{base_url}/accounts/login/")
@@ -264,7 +277,8 @@ def asgi_login_as(asgi_server: AsgiServer, new_context: Callable[..., Any]) -> C
         page = ctx.new_page()
         response = page.goto(asgi_server.url + "/")
         assert response is not None and response.status == 200
-        expect(page.get_by_role("button", name="Log ud")).to_be_visible()
+        expect(logged_in_header(page)).to_be_visible()
+        page.keyboard.press("Escape")
         return page
 
     return _login

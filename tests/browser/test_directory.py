@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from demo.directory import seed_directory
 from directory.models import Entry
 
-from .conftest import AXE_OPTIONS, off_the_loop
+from .conftest import AXE_OPTIONS, main_menu, off_the_loop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,8 +50,7 @@ def test_a_visitor_finds_the_knitting_club_and_filters_by_keyboard(
     live_server: Any, page: Any, demo: dict[str, Any]
 ) -> None:
     page.goto(live_server.url + "/")
-    menu = page.get_by_role("navigation", name="Hovedmenu")
-    menu.get_by_role("link", name="Fællesskaber").click()
+    main_menu(page).get_by_role("link", name="Fællesskaber").click()
     expect(page.get_by_role("heading", level=1, name="Find et fællesskab")).to_be_visible()
 
     search = page.get_by_label("Hvad leder du efter?")

@@ -11,6 +11,8 @@ from playwright.sync_api import expect
 
 from groups import services
 
+from .conftest import logged_in_header, main_menu
+
 NEW_EMAIL = "karen.holm@example.org"
 NEW_NAME = "Karen Holm"
 NEW_PASSWORD = "Strikkepind-og-kaffe-7"
@@ -41,7 +43,7 @@ def test_new_person_signs_up_asks_to_join_and_is_admitted(
     # --- The new person arrives and creates an account -------------------------
     page.goto(base + "/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Fællesskab, hver for sig og sammen")
-    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Opret konto").click()
+    main_menu(page).get_by_role("link", name="Opret konto").click()
     expect(page.get_by_role("heading", name="Opret konto", level=1)).to_be_visible()
     page.get_by_label("E-mail").fill(NEW_EMAIL)
     page.get_by_label("Dit navn").fill(NEW_NAME)
@@ -63,12 +65,10 @@ def test_new_person_signs_up_asks_to_join_and_is_admitted(
     page.get_by_role("main").get_by_role("button", name=re.compile("Bekræft")).click()
     # Logged in straight away, on their own home page.
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Hej {NEW_NAME}")
-    expect(page.get_by_role("button", name="Log ud")).to_be_visible()
+    expect(logged_in_header(page)).to_be_visible()
 
     # --- They find the group and ask to join -----------------------------------
-    page.get_by_role("navigation", name="Hovedmenu").get_by_role(
-        "link", name="Find grupper"
-    ).click()
+    main_menu(page).get_by_role("link", name="Find grupper").click()
     expect(page.get_by_role("heading", name="Find grupper", level=1)).to_be_visible()
     page.get_by_role("link", name="Sammen i Vejle").click()
     expect(page.get_by_role("heading", name="Sammen i Vejle", level=1)).to_be_visible()
@@ -116,7 +116,7 @@ def test_new_person_signs_up_asks_to_join_and_is_admitted(
     assert approved, [m.subject for m in mail.outbox]
 
     # --- The person reloads their home page and is in ---------------------------
-    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Forside").click()
+    main_menu(page).get_by_role("link", name="Forside").click()
     news = page.get_by_role("region", name="Svar på dine anmodninger")
     expect(news).to_contain_text("Du er optaget i Sammen i Vejle.")
     expect(news).to_contain_text("Velkommen til!")

@@ -82,6 +82,11 @@ MATRIX: list[tuple[str, str, tuple[Any, ...]]] = [
     ("subgroup-detail",           "get",  (L,    404,  404,  404,  200,  200,  200,  200)),
     # Only the sub-group's members write in it; staff do not see inside it.
     ("subgroup-post-create",      "post", (L,    404,  404,  404,  302,  403,  404,  403)),
+    # The composer's own page (the group page's "Skriv et opslag …" without JavaScript).
+    ("subgroup-post-create",      "get",  (L,    404,  404,  404,  200,  403,  404,  403)),
+    ("post-create",               "get",  (L,    404,  404,  404,  200,  200,  200,  200)),
+    # The welcome card of a new member's first visit: closed by the member.
+    ("group-welcome-dismiss",     "post", (L,    404,  404,  404,  302,  302,  302,  302)),
     ("subgroup-join",             "post", (L,    404,  404,  404,  302,  302,  302,  302)),
     ("subgroup-leave",            "post", (L,    404,  404,  404,  302,  302,  302,  302)),
     ("subgroup-edit",             "get",  (L,    404,  404,  404,  403,  403,  403,  200)),
