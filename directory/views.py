@@ -8,21 +8,29 @@ they do not concern (directory.permissions)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages import get_messages
 from django.core import signing
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from directory import ics, selectors, services
 from directory import permissions as perms
 from directory.forms import FLAG_FILTERS, SELECT_FILTERS, SearchForm
+from directory.generation import generation
 from directory.models import Entry
 from groups.models import Group, SubGroup
 
@@ -113,6 +121,10 @@ def directory_home(request: HttpRequest) -> HttpResponse:
     searched = bool(finding.terms or filters)
     if searched and finding.page == 1:
         _record(request, finding, filters, today)
+    key = _page_key(request, today) if not form.errors else None
+    cached = cache.get(key) if key else None
+    if cached is not None:
+        return _with_token(request, cached)
     context = {
         "form": form,
         "finding": finding,
@@ -127,7 +139,41 @@ def directory_home(request: HttpRequest) -> HttpResponse:
         else "",
         "ics_qs": _query_string(request, side=None),
     }
-    return render(request, "directory/home.html", context)
+    if key is None:
+        return render(request, "directory/home.html", context)
+    html = render_to_string(
+        "directory/home.html", {**context, "csrf_token": _TOKEN_MARK}, request=request
+    )
+    cache.set(key, html, _page_seconds())
+    return _with_token(request, html)
+
+
+# The finder's page for an anonymous visitor is the same for everyone who asks
+# the same thing (but for the forms' CSRF token): it is cached rendered, as long
+# as the search results are (DIRECTORY_FIND_CACHE_SECONDS) and under the same
+# generation (any entry change is a new one), with a mark where the token goes;
+# each visitor gets their own token in its place.
+_TOKEN_MARK = "csrf-token-mark-7f3a9c1e"  # noqa: S105 (a placeholder, not a secret)
+
+
+def _page_key(request: HttpRequest, today: dt.date) -> str | None:
+    """None when the page must be rendered for this request: a logged-in person
+    (their header and list), a visitor with a list of their own, or messages
+    waiting to be shown once."""
+    if _page_seconds() <= 0:
+        return None
+    if request.user.is_authenticated or _favourite_ids(request) or len(get_messages(request)):
+        return None
+    raw = repr((generation(), request.get_full_path(), get_language(), today.isoformat()))
+    return "directory:page:" + hashlib.blake2b(raw.encode(), digest_size=20).hexdigest()
+
+
+def _page_seconds() -> int:
+    return int(getattr(settings, "DIRECTORY_FIND_CACHE_SECONDS", 60))
+
+
+def _with_token(request: HttpRequest, html: str) -> HttpResponse:
+    return HttpResponse(html.replace(_TOKEN_MARK, get_token(request)))
 
 
 def _record(
