@@ -70,8 +70,10 @@ def test_comments_reactions_edits_and_deletions_appear_live(
     expect(bent_post).to_contain_text("Hvad har I set på jeres gåtur i dag?")
     expect(bent_post.locator(f"#post-{post.pk}-count")).to_have_text("0")
 
-    # Anna comments on the post, from the feed.
+    # Anna comments on the post, from the feed: the page's one comment form opens under it.
     anna_post = anna.locator(f"#post-{post.pk}")
+    anna_post.get_by_role("link", name="Skriv en kommentar").click()
+    expect(anna_post.get_by_label("Skriv en kommentar")).to_be_focused()
     anna_post.get_by_label("Skriv en kommentar").fill("Jeg så en isfugl ved åen!")
     anna_post.get_by_role("button", name="Send kommentar").click()
 
@@ -90,9 +92,9 @@ def test_comments_reactions_edits_and_deletions_appear_live(
 
     # Anna likes the post: Bent sees the count go from 1 to 2.
     bent_likes = bent.locator(f"#reactions-post-{post.pk} .reaction-summary")
-    expect(bent_likes).to_contain_text("Synes godt om: 1")
+    expect(bent_likes.get_by_role("img", name="Synes godt om: 1")).to_be_visible()
     anna.locator(f"#reactions-post-{post.pk}").get_by_role("button", name="Synes godt om").click()
-    expect(bent_likes).to_contain_text("Synes godt om: 2")
+    expect(bent_likes.get_by_role("img", name="Synes godt om: 2")).to_be_visible()
     expect(
         anna.locator(f"#reactions-post-{post.pk}").get_by_role("button", name="Synes godt om")
     ).to_have_attribute("aria-pressed", "true")
@@ -141,12 +143,13 @@ def test_a_new_post_appears_at_the_top_of_the_feed_live(
     expect(bent.locator("#feed-posts > article").nth(1)).to_contain_text("Hvad har I set")
     expect(bent.locator("#live-announcer")).to_have_text("Nyt opslag fra Anna Holm")
     # Rendered for Bent: he may comment and react, but not edit or delete Anna's post.
-    expect(first.get_by_label("Skriv en kommentar")).to_be_visible()
+    expect(first.get_by_role("link", name="Skriv en kommentar")).to_be_visible()
     expect(first.get_by_role("button", name="Synes godt om")).to_be_visible()
     expect(first.get_by_role("link", name="Redigér")).to_have_count(0)
     expect(first.get_by_role("link", name="Slet")).to_have_count(0)
 
     # And Bent can answer on the new post straight away, live back to Anna.
+    first.get_by_role("link", name="Skriv en kommentar").click()
     first.get_by_label("Skriv en kommentar").fill("Jeg tager boller med.")
     first.get_by_role("button", name="Send kommentar").click()
     expect(anna.locator("#feed-posts > article").first).to_contain_text("Jeg tager boller med.")
