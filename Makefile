@@ -38,18 +38,30 @@ run: compilemessages seed
 	$(BIN)/daphne -b $(HOST) -p $(PORT) sammen.asgi:application
 
 # Debian's packages the tests drive: chromium for the browser tests (never a
-# downloaded browser), nginx for the documented proxy (tests/integration/test_proxy.py).
+# downloaded browser), nginx for the documented proxy (tests/integration/test_proxy.py),
+# and PostgreSQL's and Redis's servers, of which tests/integration/test_faults.py
+# starts private ones to stop and restart (never the ones the suite runs on).
 debian-packages:
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ]; then \
-		echo "Installing Debian's chromium and nginx for the tests"; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ] || [ ! -x /usr/bin/redis-server ] \
+		|| ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium, nginx, postgresql and redis-server for the tests"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
-			chromium fonts-noto-color-emoji nginx >/dev/null; \
+			chromium fonts-noto-color-emoji nginx postgresql redis-server >/dev/null; \
 		$$SUDO service nginx stop >/dev/null 2>&1 || true; \
 	fi
 
+# The Nu HTML Checker for tests/test_html_validity.py (run with Java): the
+# vnu-jar package from npm, pinned, installed into var/tools/vnu.
+VNU_JAR := var/tools/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+$(VNU_JAR):
+	@if command -v npm >/dev/null && command -v java >/dev/null; then \
+		echo "Installing the Nu HTML Checker (vnu-jar) for the HTML tests"; \
+		npm install --silent --no-audit --no-fund --prefix var/tools/vnu vnu-jar@26.9.27 >/dev/null; \
+	else echo "npm or java missing: tests/test_html_validity.py will skip"; fi
+
 # The whole suite. With DATABASE_URL / REDIS_URL set it runs against them.
-test: $(VENV)/.installed-test debian-packages compilemessages
+test: $(VENV)/.installed-test debian-packages compilemessages $(VNU_JAR)
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
