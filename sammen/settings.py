@@ -219,7 +219,13 @@ if REDIS_URL:
             "BACKEND": "sammen.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sammen",
-            "OPTIONS": {"pool_class": "sammen.cache.SharedConnectionPool"},
+            # A Redis that does not answer costs a page at most this long per
+            # second (sammen/cache.py serves without it meanwhile).
+            "OPTIONS": {
+                "pool_class": "sammen.cache.SharedConnectionPool",
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 1,
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
