@@ -33,7 +33,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -41,7 +40,7 @@ from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
 from notifications.models import Kind, PushSubscription
-from sammen.celery import app as celery_app
+from sammen.enqueue import send_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -268,16 +267,11 @@ def push_after_commit(*, user_ids: Iterable[int | None], kind: str) -> None:
     if not ids:
         return
 
-    def enqueue() -> None:
-        # By name: notifications.tasks imports the services, which import this
-        # module. Without a broker (the embedded default) Celery runs tasks in
-        # the calling process, and so does this.
-        if celery_app.conf.task_always_eager:
-            deliver(user_ids=ids, kind=kind)
-        else:
-            celery_app.send_task(TASK, kwargs={"user_ids": ids, "kind": kind}, ignore_result=True)
-
-    transaction.on_commit(enqueue)
+    # By name: notifications.tasks imports the services, which import this
+    # module. Without a broker (the embedded default) Celery runs it in the
+    # calling process; with a broker that is down, the push is dropped rather
+    # than failing the write (the bell and the e-mail come from the database).
+    send_after_commit(TASK, kwargs={"user_ids": ids, "kind": kind})
 
 
 def deliver(*, user_ids: Iterable[int], kind: str) -> int:

@@ -12,7 +12,6 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
@@ -39,6 +38,7 @@ from privacy.models import (
 )
 from privacy.storage import FOLDER, export_storage
 from sammen.dates import format_for
+from sammen.enqueue import send_after_commit
 from sammen.events import publish, user_channel_name
 from sammen.mail import absolute_url, mail_after_commit
 
@@ -50,7 +50,9 @@ class ExportGone(Exception):
 
 
 def _enqueue(task: str, *args: Any) -> None:
-    transaction.on_commit(lambda: current_app.tasks[task].delay(*args))
+    # A broker that is down does not fail the request: deletions_due hands
+    # the row out again (sammen.enqueue).
+    send_after_commit(task, args=args)
 
 
 def _date(moment: Any) -> str:

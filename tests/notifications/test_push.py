@@ -279,7 +279,9 @@ def test_with_a_broker_the_push_is_the_named_task_and_the_task_delivers(
     sent: list[tuple[str, dict[str, Any]]] = []
     celery_app.conf.task_always_eager = False  # eager_tasks puts it back
     monkeypatch.setattr(
-        celery_app, "send_task", lambda name, kwargs, **options: sent.append((name, kwargs))
+        celery_app,
+        "send_task",
+        lambda name, args=None, kwargs=None, **options: sent.append((name, kwargs)),
     )
     with django_capture_on_commit_callbacks(execute=True):
         push.push_after_commit(user_ids=[member.pk, None, member.pk], kind=Kind.MENTION)
