@@ -11,7 +11,6 @@ import time
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -165,7 +164,7 @@ def notify_many(*, notices: Sequence[Notice]) -> int:
     # Another request may have made the unread row a moment ago: that row
     # stands, this event is then not counted twice.
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    transaction.on_commit(partial(ring_bells, sorted(everyone)))
+    _ring_after_commit(sorted(everyone))
     if any(due is not None and due <= now for _notice, _told, due in plan):
         # NOTIFY_EMAIL_DELAY_SECONDS = 0. By name: notifications.tasks imports
         # this module. Lost with a broker that is down, the beat's sweep sends it.
@@ -174,6 +173,18 @@ def notify_many(*, notices: Sequence[Notice]) -> int:
         # The push names only the kind: one per kind, however many notices.
         push.push_after_commit(user_ids=user_ids, kind=kind)
     return sum(len(told) for _notice, told, _due in plan)
+
+
+def _ring_after_commit(user_ids: list[int]) -> None:
+    """ring_bells once the transaction commits. Robust: a bell that cannot
+    ring (the database gone right after the commit) is logged, not raised,
+    so the write that has committed is not answered with an error, and the
+    live signals registered after this one still go out."""
+
+    def ring() -> None:  # named: Django's robust on_commit logs the callback's name
+        ring_bells(user_ids)
+
+    transaction.on_commit(ring, robust=True)
 
 
 def ring_bells(user_ids: list[int]) -> None:
@@ -198,7 +209,7 @@ def notification_read(*, actor: User, notification: Notification) -> Notificatio
         )
         notification.read_at = timezone.now()
         selectors.forget_unread(actor)
-        transaction.on_commit(partial(ring_bells, [actor.pk]))
+        _ring_after_commit([actor.pk])
     return notification
 
 
@@ -210,7 +221,7 @@ def notifications_read_all(*, actor: User) -> int:
         )
         if count:
             selectors.forget_unread(actor)
-            transaction.on_commit(partial(ring_bells, [actor.pk]))
+            _ring_after_commit([actor.pk])
     return count
 
 
