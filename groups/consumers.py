@@ -15,6 +15,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from groups import permissions as perms
 from groups.models import Group
 from sammen.events import group_channel_name, session_channel_name, user_channel_name
+from sammen.websocket import still_signed_in
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_BAD_MESSAGE = 4400
@@ -82,6 +83,19 @@ class GroupConsumer(AsyncJsonWebsocketConsumer):
             and not await self._still_member(user)
         ):
             await self.close(code=CLOSE_FORBIDDEN)
+
+    async def sammen_resync(self, message: dict[str, Any]) -> None:
+        """The channel layer lost Redis for a while (sammen.layers): what was
+        published meanwhile is gone, a logout or a removal among it. Check
+        again from the database, then let the page catch up."""
+        user = self.scope.get("user")
+        if not await still_signed_in(self.scope) or not await self._still_member(user):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.catch_up()
+
+    async def catch_up(self) -> None:
+        """Bring the page up to date after missed events (subclasses)."""
 
     @database_sync_to_async
     def _readable_group(self, user: Any, slug: str) -> Group | None:

@@ -70,6 +70,9 @@ class ModerationQueueConsumer(GroupConsumer):
             return
         await super().sammen_event(event)
 
+    async def catch_up(self) -> None:
+        await self._send_counts(changed=False)
+
     async def _send_counts(self, *, changed: bool) -> None:
         message = await self._counts_message(self.scope.get("user"), changed)
         if message is None:

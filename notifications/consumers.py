@@ -17,6 +17,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from notifications import selectors
 from notifications.services import BELL_EVENT
 from sammen.events import session_channel_name, user_channel_name
+from sammen.websocket import still_signed_in
 
 CLOSE_FORBIDDEN = 4403
 
@@ -55,6 +56,14 @@ class BellConsumer(AsyncJsonWebsocketConsumer):
                     await self.send_json({"unread": event["unread"]})
             else:
                 await self._send_count()
+
+    async def sammen_resync(self, message: dict[str, Any]) -> None:
+        """Events were lost while the channel layer was away from Redis
+        (sammen.layers): the count again, unless the session ended meanwhile."""
+        if not await still_signed_in(self.scope):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self._send_count()
 
     async def _send_count(self) -> None:
         self.shown_at = time.time()

@@ -78,6 +78,9 @@ async def _message(
 
 class LiveConsumer(GroupConsumer):
     view: View | None = None
+    # The newest event this page has been sent (or told it missed nothing
+    # before), from its "resume" on; None until the page has said where it is.
+    last_event_id: int | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -113,6 +116,7 @@ class LiveConsumer(GroupConsumer):
             if not isinstance(last, int) or isinstance(last, bool) or last < 0:
                 await self.close(code=CLOSE_BAD_MESSAGE)
                 return
+            self.last_event_id = max(self.last_event_id or 0, last)
             await self._replay(last)
             return
         await super().receive_json(content, **kwargs)
@@ -165,10 +169,23 @@ class LiveConsumer(GroupConsumer):
         if state is None:
             if always:
                 await self.send(text_data=json.dumps({"event_id": event_id, "ops": []}))
+                self._sent(event_id)
             return always
         message = await _message(snap, self.view, state, user, self.language)
         await self.send(text_data=csrf.fill_text(message, self.csrf_token))
+        self._sent(event_id)
         return True
+
+    def _sent(self, event_id: int) -> None:
+        if self.last_event_id is not None and event_id > self.last_event_id:
+            self.last_event_id = event_id
+
+    async def catch_up(self) -> None:
+        """After events were lost on the way (sammen.layers' resync): what
+        this page missed since the last event it was sent, from the database.
+        A page that has not said where it is yet will, with its resume."""
+        if self.last_event_id is not None:
+            await self._replay(self.last_event_id)
 
     async def _replay(self, last_id: int) -> None:
         events = await database_sync_to_async(selectors.events_after)(

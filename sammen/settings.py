@@ -208,9 +208,11 @@ if REDIS_URL:
             }
         }
     else:
+        # channels-redis' pub/sub layer that sends every consumer
+        # "sammen.resync" after a lost Redis connection (sammen/layers.py).
         CHANNEL_LAYERS = {
             "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "BACKEND": "sammen.layers.ResyncingPubSubChannelLayer",
                 "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
             }
         }

@@ -11,10 +11,14 @@ open a socket with our user's cookie.
 
 from __future__ import annotations
 
+from importlib import import_module
+from types import SimpleNamespace
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
+from django.contrib import auth
 from django.http.request import split_domain_port, validate_host
 
 
@@ -64,3 +68,20 @@ class SameOriginValidator:
         if scope["type"] == "websocket" and not origin_allowed(scope):
             return await WebsocketDenier()(scope, receive, send)
         return await self.app(scope, receive, send)
+
+
+@database_sync_to_async
+def still_signed_in(scope: dict[str, Any]) -> bool:
+    """Whether the socket's login session is still valid, read afresh from the
+    session store: not logged out, not ended on every device, the password not
+    changed since (Django's own check of a request's session). For a socket
+    that may have missed the "session.ended" event (sammen.layers' resync)."""
+    user = scope.get("user")
+    if user is None or not user.is_authenticated:
+        return False
+    key = getattr(scope.get("session"), "session_key", None)
+    if not key:
+        return True  # a scope made without a session store: nothing to check
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    found = auth.get_user(SimpleNamespace(session=store(session_key=key)))  # type: ignore[arg-type]
+    return bool(found.is_authenticated and found.pk == user.pk)
