@@ -81,6 +81,9 @@ class LiveConsumer(GroupConsumer):
     # The newest event this page has been sent (or told it missed nothing
     # before), from its "resume" on; None until the page has said where it is.
     last_event_id: int | None = None
+    # Where the page said it was, and the events after it handled since.
+    resumed_from: int | None = None
+    handled: set[int]
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -117,6 +120,8 @@ class LiveConsumer(GroupConsumer):
                 await self.close(code=CLOSE_BAD_MESSAGE)
                 return
             self.last_event_id = max(self.last_event_id or 0, last)
+            if self.resumed_from is None:
+                self.resumed_from, self.handled = last, set()
             await self._replay(last)
             return
         await super().receive_json(content, **kwargs)
@@ -137,6 +142,9 @@ class LiveConsumer(GroupConsumer):
         if kind.startswith(("membership.", "session.")):
             await super().sammen_event(event)
             return
+        if kind == "feed.sync":
+            await self._fill_gaps(event.get("recent"))
+            return
         event_id = event.get("event_id")
         if isinstance(event_id, int):
             await self._deliver(event_id)
@@ -151,11 +159,42 @@ class LiveConsumer(GroupConsumer):
             if len(event_ids) > REPLAY_LIMIT:
                 await self.send_json({"reload": True, "ops": []})
 
+    async def _fill_gaps(self, recent: Any) -> None:
+        """The group's recent event ids as [first, last] runs
+        (posts.services.live_sync): those after where the page resumed that
+        this socket never handled lost their signal on the way, and are
+        delivered now, oldest first (too many: the page reloads)."""
+        if self.resumed_from is None or not isinstance(recent, list):
+            return
+        runs = [
+            (r[0], r[1])
+            for r in recent
+            if isinstance(r, list)
+            and len(r) == 2
+            and all(isinstance(i, int) and not isinstance(i, bool) for i in r)
+            and r[1] - r[0] < 100_000
+        ]
+        missed: list[int] = []
+        for first, last in runs:
+            for event_id in range(max(first, self.resumed_from + 1), last + 1):
+                if event_id not in self.handled:
+                    missed.append(event_id)
+            if len(missed) > REPLAY_LIMIT:
+                await self.send_json({"reload": True, "ops": []})
+                return
+        for event_id in missed:
+            await self._deliver(event_id, always=False)
+        if runs:  # older ones will not be asked about again
+            oldest = min(first for first, _last in runs)
+            self.handled = {i for i in self.handled if i >= oldest}
+
     async def _deliver(self, event_id: int, *, always: bool = True) -> bool:
         """Send this viewer what the event changes on their page. An event that
         changes nothing here is still acknowledged (`ops: []`) so the page's
         last seen id moves on and a reconnect replays only what matters."""
         assert self.view is not None and self.group_id is not None
+        if self.resumed_from is not None:
+            self.handled.add(event_id)
         snap = await _snapshot(event_id, self.group_id)
         if snap is None:
             return False

@@ -219,6 +219,22 @@ def events_after(*, group: Group, after_id: int, limit: int = 200) -> list[FeedE
     return list(FeedEvent.objects.filter(group=group, id__gt=after_id).order_by("id")[:limit])
 
 
+def recent_events(*, since: datetime, scan: int = 10_000) -> dict[int, list[int]]:
+    """The ids of each group's events since `since`, oldest first, among the
+    newest `scan` events: a range of the primary key, not a walk of the table."""
+    newest = FeedEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    if newest is None:
+        return {}
+    found: dict[int, list[int]] = defaultdict(list)
+    for group_id, event_id in (
+        FeedEvent.objects.filter(id__gt=newest - scan, created_at__gte=since)
+        .order_by("id")
+        .values_list("group_id", "id")
+    ):
+        found[group_id].append(event_id)
+    return dict(found)
+
+
 def reactions_list(*, viewer: Any, post: Post, comment: Comment | None = None) -> list[Reaction]:
     """Who reacted, and how."""
     target: dict[str, Any] = {"comment": comment} if comment is not None else {"post": post}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +26,7 @@ from accounts.models import User
 from groups import permissions as group_perms
 from groups.models import Group, Membership, MembershipStatus, SubGroup
 from posts import permissions as perms
+from posts import selectors
 from posts.holds import hold_policy
 from posts.models import (
     ALT_MAX_LENGTH,
@@ -52,7 +54,7 @@ from posts.signals import (
     posts_published,
     reaction_given,
 )
-from sammen.events import group_channel_name, publish
+from sammen.events import group_channel_name, publish, publish_many
 from sammen.images import process_photo
 
 
@@ -151,6 +153,36 @@ def record_event(
         Post.objects.filter(pk=post.pk).update(version=F("version") + 1)
     publish(group_channel_name(group.pk), kind, event_id=event.pk)
     return event
+
+
+def live_sync(*, window_seconds: float = 60) -> int:
+    """Tell each group with recent events their ids ("feed.sync", as runs of
+    consecutive ids). A live page
+    that missed one catches up from the database (posts.consumers): the
+    signal of an event can be lost on the way when the process that committed
+    it dies before it sends (a worker killed in the middle of a batch), when
+    what follows its commit fails (a database restart), or when the channel
+    layer drops it. Beat sends this every LIVE_SYNC_SECONDS; a page misses an
+    event at most that long. Returns how many groups were told."""
+    since = timezone.now() - timedelta(seconds=window_seconds)
+    recent = selectors.recent_events(since=since)
+    publish_many(
+        (group_channel_name(group_id), "feed.sync", {"recent": id_ranges(ids)})
+        for group_id, ids in recent.items()
+    )
+    return len(recent)
+
+
+def id_ranges(ids: Sequence[int]) -> list[list[int]]:
+    """Ascending ids as [first, last] runs: a burst of a thousand new posts
+    (inserted together, so numbered together) is one pair."""
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return runs
 
 
 def record_events(*, kind: str, posts: Sequence[Post]) -> list[FeedEvent]:

@@ -266,7 +266,15 @@ SCHEDULER_BACKLOG_HELPERS = env_number("SCHEDULER_BACKLOG_HELPERS", 3)
 SCHEDULER_BATCH_SIZE = env_number("SCHEDULER_BATCH_SIZE", 100, minimum=1)
 # How often the periodic task looks for e-mails that are due (seconds).
 NOTIFY_EMAIL_SWEEP_SECONDS = env_number("NOTIFY_EMAIL_SWEEP_SECONDS", 30, whole=False, minimum=1)
+# Live pages that missed an event's signal (a process killed between its commit
+# and its send) catch up within this many seconds (posts.services.live_sync).
+LIVE_SYNC_SECONDS = env_number("LIVE_SYNC_SECONDS", 5, whole=False, minimum=1)
 CELERY_BEAT_SCHEDULE = {
+    "posts-live-sync": {
+        "task": "posts.live_sync",
+        "schedule": LIVE_SYNC_SECONDS,
+        "options": {"expires": LIVE_SYNC_SECONDS},
+    },
     "scheduler-publish-due": {
         "task": "scheduler.publish_due",
         "schedule": SCHEDULER_POLL_SECONDS,
