@@ -165,7 +165,15 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 DB_POOL = os.environ.get("SAMMEN_DB_POOL", "0") == "1"
 DB_POOL_MAX_SIZE = env_number("DB_POOL_MAX_SIZE", 10, minimum=1)
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DB_POOL else 60)}
+    # Health checks: a connection PostgreSQL ended (a restart, a failover) is
+    # noticed before a request uses it, and a new one made; without them the
+    # first request of every process after a restart failed. With the pool
+    # Django has psycopg check each connection as it is taken out.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=0 if DB_POOL else 60, conn_health_checks=True
+        )
+    }
     if DB_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 2,
