@@ -51,6 +51,10 @@ urlpatterns = [
 ]
 
 
+# A server error: the Danish page, or one Danish sentence to an htmx form.
+handler500 = "sammen.views.server_error"
+
+
 # E-mail provider webhooks (bounces, complaints, inbound unsubscribe mail):
 # only with a webhook secret, which anymail checks on every call.
 if settings.ANYMAIL.get("WEBHOOK_SECRET"):

@@ -10,6 +10,8 @@ from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.static import serve
 
@@ -32,6 +34,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
             status["redis"] = "error"
     healthy = all(v == "ok" for v in status.values())
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the Danish error page (templates/500.html), which needs no
+    database, as a failed database is one way to get here. A form sent with
+    htmx shows the answer as text where the form's feedback goes: to it, the
+    page's words as one sentence instead of a page of HTML."""
+    if request.headers.get("HX-Request"):
+        return HttpResponse(
+            _("Der skete en fejl hos os. Prøv igen om lidt."),
+            status=500,
+            content_type="text/plain; charset=utf-8",
+        )
+    return defaults.server_error(request)
 
 
 # Public media is an allow-list: a folder that is public by design, then one
