@@ -12,11 +12,12 @@ from insights import urls as insight_urls
 from moderation import views as moderation_views
 from notifications import urls as notification_urls
 from pages import views as page_views
-from sammen.views import healthz, public_media
+from sammen.views import healthz, public_media, readyz
 
 urlpatterns = [
     path("", page_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     # "Hjælp": plain Danish with pictures, linked from the menu and the footer.
     path("hjaelp/", page_views.help_page, name="help"),
     # The installable app: its manifest and the service worker that shows pushes.

@@ -7,6 +7,7 @@ import re
 import redis
 from django.conf import settings
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -16,24 +17,64 @@ from django.views.decorators.cache import never_cache
 from django.views.static import serve
 
 
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database (and Redis, if configured) answer; 503 otherwise."""
-    status: dict[str, str] = {}
+def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        status["database"] = "ok"
     except Exception:
-        status["database"] = "error"
+        return False
+    return True
+
+
+def _redis_ok() -> bool:
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping())
+    except Exception:
+        return False
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database (and Redis, if configured) answer; 503 otherwise."""
+    status = {"database": "ok" if _database_ok() else "error"}
     if settings.REDIS_URL:
-        try:
-            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
-            status["redis"] = "ok"
-        except Exception:
-            status["redis"] = "error"
+        status["redis"] = "ok" if _redis_ok() else "error"
     healthy = all(v == "ok" for v in status.values())
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+# Once this process has seen every migration applied, they stay applied: the
+# migration files are read from disk only until then.
+_migrated = False
+
+
+def _migrations_applied() -> bool:
+    global _migrated
+    if not _migrated:
+        executor = MigrationExecutor(connection)
+        _migrated = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return _migrated
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness, for a load balancer or an orchestrator: 200 when this process
+    can serve (the database answers, Redis answers if configured, and every
+    migration of this code is applied: a new release waits for its `migrate`);
+    503 with what is not, as `{"database": "ok", "redis": "error",
+    "migrations": "ok"}`. /healthz is liveness: is the process alive at all."""
+    status = {"database": "ok" if _database_ok() else "error"}
+    if settings.REDIS_URL:
+        status["redis"] = "ok" if _redis_ok() else "error"
+    if status["database"] != "ok":
+        status["migrations"] = "unknown"
+    else:
+        try:
+            status["migrations"] = "ok" if _migrations_applied() else "pending"
+        except Exception:
+            status["migrations"] = "error"
+    ready = all(v == "ok" for v in status.values())
+    return JsonResponse(status, status=200 if ready else 503)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

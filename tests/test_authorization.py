@@ -47,6 +47,7 @@ L = LOGIN
 MATRIX: list[MatrixRow] = [
     # url name        method   anon outs pend bann memb mod  staff admin
     ("healthz",       "get",  (200, 200, 200, 200, 200, 200, 200, 200)),
+    ("readyz",        "get",  (200, 200, 200, 200, 200, 200, 200, 200)),
     ("help",          "get",  (200, 200, 200, 200, 200, 200, 200, 200)),
     ("profile-edit",  "get",  (L,   200, 200, 200, 200, 200, 200, 200)),
     ("profile-edit",  "post", (L,   302, 302, 302, 302, 302, 302, 302)),
