@@ -11,6 +11,7 @@ import os
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -202,6 +203,13 @@ if REDIS_URL:
     # publish per group, fanned out in each process) or core (RedisChannelLayer).
     # bench/realtime.py measured pubsub at 0.22 ms of CPU per delivery against
     # 0.32 ms for core (docs/performance.md).
+    # Redis pub/sub channels belong to the whole server, not to its numbered
+    # databases: the prefix keeps installations (and test runs) that share a
+    # Redis server on different databases from hearing each other's events.
+    CHANNEL_LAYER_PREFIX = os.environ.get(
+        "CHANNEL_LAYER_PREFIX",
+        "sammen" + (urlsplit(REDIS_URL).path.strip("/") or "0"),
+    )
     if os.environ.get("CHANNEL_LAYER_BACKEND", "pubsub").strip().lower() == "core":
         CHANNEL_LAYERS = {
             "default": {
@@ -210,6 +218,7 @@ if REDIS_URL:
                 # a slightly late event loop then timed out and closed the socket.
                 "CONFIG": {
                     "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                    "prefix": CHANNEL_LAYER_PREFIX,
                     "capacity": 1500,
                     "expiry": 10,
                 },
@@ -221,7 +230,10 @@ if REDIS_URL:
         CHANNEL_LAYERS = {
             "default": {
                 "BACKEND": "sammen.layers.ResyncingPubSubChannelLayer",
-                "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+                "CONFIG": {
+                    "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                    "prefix": CHANNEL_LAYER_PREFIX,
+                },
             }
         }
     CACHES = {
@@ -425,6 +437,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_USER_DISPLAY = "accounts.models.display_name_of"
 # allauth's rate limits stay on with their defaults (ACCOUNT_RATE_LIMITS not disabled).
+# "Hent mine data" and "Slet min konto" ask for the password again (allauth's
+# reauthentication flow) unless it was given in the last five minutes.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP), security
 # keys and passkeys (WebAuthn), and recovery codes; optional for members.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
@@ -439,9 +454,6 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # it (pages.two_factor): on unless the environment says otherwise; the embedded
 # default (DEBUG) leaves it off so the demo accounts log straight in.
 MFA_REQUIRED_FOR_TEAM = env_bool("MFA_REQUIRED_FOR_TEAM", not DEBUG)
-# "Hent mine data" and "Slet min konto" ask for the password again (allauth's
-# reauthentication flow) unless it was given in the last five minutes.
-ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

@@ -151,3 +151,33 @@ def test_the_deploy_check_wants_an_https_site_url_for_links_in_mail(settings: An
     assert [w.id for w in site_url_for_links_in_mail()] == ["sammen.W001"]
     settings.SITE_URL = "https://sammen.horsens.dk"
     assert site_url_for_links_in_mail() == []
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "extra", "prefix"),
+    [
+        ("redis://127.0.0.1:6379/3", {}, "sammen3"),
+        ("redis://127.0.0.1:6379", {}, "sammen0"),
+        ("redis://127.0.0.1:6379/3", {"CHANNEL_LAYER_BACKEND": "core"}, "sammen3"),
+        ("redis://127.0.0.1:6379/3", {"CHANNEL_LAYER_PREFIX": "horsens"}, "horsens"),
+    ],
+)
+def test_the_channel_layer_is_prefixed_by_the_redis_database(
+    tmp_path: Path, redis_url: str, extra: dict[str, str], prefix: str
+) -> None:
+    """Redis pub/sub channels are server-wide: installations (or test runs and
+    benchmarks) on different databases of one Redis server must not hear each
+    other's events (a soak run saw another session's bell counts)."""
+    result = python(
+        "-c",
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.CHANNEL_LAYERS['default']['CONFIG']['prefix'])",
+        env={
+            "DJANGO_SETTINGS_MODULE": "sammen.settings",
+            "REDIS_URL": redis_url,
+            **extra,
+        },
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == prefix
