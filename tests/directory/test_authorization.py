@@ -85,9 +85,7 @@ def _path(name: str, entry: Entry, group_slug: str) -> str:
 
 
 @pytest.fixture
-def people(
-    plain_member: Any, editor: Any, coordinator: Any, submitter: Any
-) -> dict[str, Any]:
+def people(plain_member: Any, editor: Any, coordinator: Any, submitter: Any) -> dict[str, Any]:
     return {
         "anonymous": None,
         "member": plain_member,
