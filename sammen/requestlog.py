@@ -36,11 +36,19 @@ def request_id(request: HttpRequest) -> str:
     return given if _SANE_ID.match(given) else uuid.uuid4().hex
 
 
+def _person(request: HttpRequest) -> str | None:
+    """The person, only if the request already looked them up: the log line
+    never asks the database (which may be the very thing that is down)."""
+    user = getattr(request, "_cached_user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return person_hash(user.pk)
+
+
 def log_line(request: HttpRequest, status: int, started: float) -> str:
-    user = getattr(request, "user", None)
     line = {
         "request_id": getattr(request, "request_id", ""),
-        "user": person_hash(user.pk) if user is not None and user.is_authenticated else None,
+        "user": _person(request),
         "method": request.method,
         "path": request.path,
         "status": status,

@@ -58,3 +58,19 @@ def test_the_proxys_request_id_is_kept_when_sane(caplog: Any) -> None:
         "abc-123_DEF.456",
         replaced["X-Request-ID"],
     ]
+
+
+def test_the_log_line_never_asks_the_database(caplog: Any, client_for: Any, member: User) -> None:
+    """A page that never looked at the person (a static-like answer such as
+    /healthz) is logged without them, and without a query for them: with the
+    database down, the log line must not turn the Danish error page into a
+    crash."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    caplog.set_level(logging.INFO, logger="sammen.requests")
+    client = client_for(member)
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/healthz")
+    assert not any("accounts_user" in q["sql"] for q in queries.captured_queries)
+    assert lines(caplog)[-1]["user"] is None

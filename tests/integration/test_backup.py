@@ -73,7 +73,7 @@ def test_a_backup_restores_into_a_fresh_database_with_the_demo_group_whole(
     _require_services()
     tag = uuid.uuid4().hex[:8]
     source_db, target_db = f"sammen_backup_src_{tag}", f"sammen_backup_dst_{tag}"
-    admin = os.environ["DATABASE_URL"]
+    admin = _server_url("postgres")  # the maintenance database every server has
     source = _env(_server_url(source_db), tmp_path / "source")
     target = _env(_server_url(target_db), tmp_path / "target")
     _run(["psql", admin, "-c", f"create database {source_db}"], source)
