@@ -135,6 +135,20 @@ def test_the_script_serves_pages_static_files_and_sockets_and_stops_cleanly(
     while "beat: Starting" not in production["log"].read_text() and time.monotonic() < deadline:
         time.sleep(0.5)
     assert "beat: Starting" in production["log"].read_text()
+    # A worker that exits is started again (as compose's restart policy does).
+    worker = subprocess.run(
+        ["pgrep", "-f", "-s", str(production["proc"].pid), "celery -A sammen worker"],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert worker, "no worker process found"
+    for pid in worker:
+        os.kill(int(pid), signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while "the worker stopped; starting it again" not in production["log"].read_text():
+        assert time.monotonic() < deadline, production["log"].read_text()[-3000:]
+        time.sleep(0.5)
+    assert production["proc"].poll() is None  # the site is still up
     # One JSON line per request in the log.
     logged = [
         json.loads(line)
