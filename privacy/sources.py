@@ -176,9 +176,14 @@ def _reaction(r: Any, ctx: Context) -> dict[str, Any]:
     }
 
 
+def _arcname(kind: str, row: Any) -> str:
+    """A photo's name in the archive, by the kind of row it belongs to."""
+    ext = "png" if row.image.name.endswith(".png") else "jpg"
+    return f"billeder/{kind}-{row.pk}.{ext}"
+
+
 def photo_arcname(image: Any) -> str:
-    ext = "png" if image.image.name.endswith(".png") else "jpg"
-    return f"billeder/foto-{image.pk}.{ext}"
+    return _arcname("foto", image)
 
 
 def _photo(i: Any, ctx: Context) -> dict[str, Any]:
@@ -274,8 +279,7 @@ def _scheduled(s: Any, ctx: Context) -> dict[str, Any]:
 
 
 def scheduled_photo_arcname(photo: Any) -> str:
-    ext = "png" if photo.image.name.endswith(".png") else "jpg"
-    return f"billeder/planlagt-{photo.pk}.{ext}"
+    return _arcname("planlagt", photo)
 
 
 def _scheduled_photo(p: Any, ctx: Context) -> dict[str, Any]:
