@@ -7,10 +7,12 @@ pages."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from posts import services as post_services
@@ -42,6 +44,90 @@ def _extra_pages(world: dict[str, Any], role: str) -> list[str]:  # noqa: F811
     return extra
 
 
+def _inner_pages(w: dict[str, Any], role: str) -> list[str]:
+    """The inner pages of every app (issue 18), for the roles that may open them."""
+    slug = w["group"].slug
+    entry = w["entry"].pk
+    search = reverse("directory-home") + "?q=g%C3%A5tur&omraade=midtby&type=gaatur&tema=aktiv"
+    public = [
+        reverse("directory-entry", args=[entry]),
+        search,
+        reverse("directory-entry-print", args=[entry]),
+        reverse("directory-favourites"),
+        reverse("directory-favourites-print"),
+        reverse("directory-coordinator-request"),
+        reverse("directory-lists"),
+        reverse("directory-list", args=[w["list"].slug]),
+        reverse("privacy-page"),
+    ]
+    if role == "anonymous":
+        return public
+    person = [
+        *public,
+        reverse("directory-submit"),
+        reverse("directory-my-submissions"),
+        reverse("privacy-consents"),
+        reverse("privacy-export"),
+        reverse("privacy-delete"),
+        reverse("account_change_password"),
+    ]
+    if role == "outsider":
+        return person
+    # The group's members and a sub-group's page are in test_csp._pages.
+    member = person
+    if role == "member":
+        return [
+            *member,
+            reverse("directory-entry-edit", args=[w["submitted"].pk]),
+            reverse("who5-start", args=[slug]),
+            reverse("who5-question", args=[slug]),
+            reverse("who5-mine", args=[slug]),
+        ]
+    queue = reverse("moderation-queue", args=[slug])
+    # A flag for "other" is the moderators' (staff see concerns, not this one).
+    case = reverse("moderation-case", args=[slug, w["case"]])
+    if role == "moderator":
+        return [*member, queue, case]
+    planned = w["planned"].pk
+    team = [
+        *member,
+        queue,
+        reverse("insights", args=[slug]),
+        reverse("insights-radar", args=[slug]),
+        reverse("who5-start", args=[slug]),
+        reverse("plan", args=[slug]),
+        reverse("plan-upcoming", args=[slug]),
+        reverse("plan-post-create", args=[slug]),
+        reverse("plan-post", args=[slug, planned]),
+        reverse("plan-post-edit", args=[slug, planned]),
+        reverse("plan-slots", args=[slug]),
+    ]
+    if role == "staff":
+        return team
+    request = w["request"].pk
+    return [
+        *team,
+        case,
+        reverse("moderation-log", args=[slug]),
+        reverse("group-requests", args=[slug]),
+        reverse("group-invites", args=[slug]),
+        reverse("group-banned", args=[slug]),
+        reverse("group-settings", args=[slug]),
+        reverse("moderation-settings", args=[slug]),
+        reverse("insights-settings", args=[slug]),
+        reverse("directory-editor-overview"),
+        reverse("directory-review-queue"),
+        reverse("directory-review-item", args=[w["submitted"].pk]),
+        reverse("directory-entry-edit", args=[entry]),
+        reverse("directory-gaps"),
+        reverse("directory-lists-edit"),
+        reverse("directory-list-edit", args=[w["list"].pk]),
+        reverse("directory-coordinator-inbox"),
+        reverse("directory-coordinator-detail", args=[request]),
+        reverse("directory-coordinator-report"),
+    ]
+
+
 def _sideways(page: Any) -> int:
     """How many CSS pixels the page is wider than the window (0: none)."""
     return int(
@@ -64,24 +150,159 @@ def with_post(world: dict[str, Any]) -> dict[str, Any]:  # noqa: F811
     return {**world, "post": post}
 
 
+LONG = "Ældresagensfrivilligkoordinatorgruppemødelokalet"
+
+
+@pytest.fixture
+def everything(with_post: dict[str, Any], make_user: Any, add_member: Any) -> dict[str, Any]:
+    """The small community with something on every inner page: a directory
+    entry, a submission waiting for review, a coordinator request, an
+    inspiration list, a favourite, a planned post, a flagged post, a banned
+    member, an invite and a WHO-5 consent. The administrator is also the
+    directory's editor and coordinator. Long Danish words everywhere a person
+    could type one."""
+    group, admin, member = with_post["group"], with_post["admin"], with_post["member"]
+
+    def build() -> dict[str, Any]:
+        from directory import coordinator, inspiration, review
+        from directory import services as directory_services
+        from directory.models import (
+            ActivityType,
+            Area,
+            DirectoryRole,
+            DirectoryRoleKind,
+            EntryStatus,
+            ListTheme,
+            TargetGroup,
+        )
+        from directory.submit_forms import EntrySubmitForm
+        from groups import services as group_services
+        from insights import services as insight_services
+        from insights import who5
+        from moderation import services as moderation_services
+        from scheduler import services as scheduler_services
+
+        for kind in (DirectoryRoleKind.EDITOR, DirectoryRoleKind.COORDINATOR):
+            DirectoryRole.objects.create(user=admin, role=kind)
+        area = Area.objects.create(name="Horsens midtby", slug="midtby", order=1)
+        walk = ActivityType.objects.create(name="Gåtur", slug="gaatur", order=1)
+        seniors = TargetGroup.objects.create(name="Seniorer 60+", slug="seniorer", order=1)
+        entry = directory_services.entry_create(
+            actor=None,
+            status=EntryStatus.PUBLISHED,
+            title=f"Gåtur fra {LONG}",
+            description=f"Vi går en rolig tur sammen og mødes i {LONG}. " * 3,
+            organiser_name="Ældre Sagen Horsens",
+            area=area,
+            activity_types=[walk],
+            target_groups=[seniors],
+            themes=["aktiv", "sammen"],
+            place_name=LONG,
+            address="Havnegade 10, 8700 Horsens",
+            website="https://example.org/" + "meget-lang-adresse-" * 6,
+            contact_email="kontakt-" + "x" * 40 + "@example.org",
+        )
+        directory_services.favourite_add(actor=member, entry=entry)
+        form = EntrySubmitForm(
+            {
+                "title": f"Strikkecafé i {LONG}",
+                "description": "Vi strikker og drikker kaffe. Alle kan være med.",
+                "organiser_kind": "association",
+                "organiser_name": LONG,
+                "themes": ["sammen"],
+                "activity_types": [walk.pk],
+                "target_groups": [seniors.pk],
+                "area": area.pk,
+                "place_name": "Biblioteket",
+                "address": "Tobaksgården 12, 8700 Horsens",
+                "how_often": "weekly",
+                "weekday": "TU",
+                "starts_on": "2026-01-06",
+                "start_time": "10:00",
+                "end_time": "12:00",
+                "is_free": "on",
+                "contact_name": "Grethe Hansen",
+                "contact_phone": "75 12 34 56",
+                "contact_email": "grethe@example.org",
+            }
+        )
+        assert form.is_valid(), form.errors
+        submitted = review.entry_submit(actor=member, proposed=form.proposed())
+        request = coordinator.request_create(
+            name="Else Marie Pedersen",
+            phone="75 12 34 56",
+            email="else-" + "m" * 40 + "@example.org",
+            call_time="Formiddag",
+            wish=f"Jeg vil gerne møde andre i {LONG}. " * 3,
+            area=area,
+            consent=True,
+        )
+        lst = inspiration.list_create(
+            actor=admin,
+            theme=ListTheme.SOCIAL,
+            title=f"Fællesskaber i {LONG}",
+            introduction="Gode steder at møde andre.",
+        )
+        inspiration.item_add(actor=admin, lst=lst, entry=entry, text=f"Start i {LONG}.")
+        planned = scheduler_services.scheduled_post_create(
+            actor=admin,
+            group=group,
+            body=f"Husk gåturen fra {LONG} på tirsdag!",
+            publish_at=timezone.now() + dt.timedelta(days=2),
+        )
+        flag = moderation_services.flag_create(
+            actor=member,
+            post=with_post["post"],
+            reason="other",
+            note=f"Der står noget mærkeligt om {LONG}.",
+        )
+        troll = add_member(group, make_user(display_name=f"Trold {LONG}"))
+        group_services.membership_ban(actor=admin, group=group, user_id=troll.pk, reason=LONG)
+        group_services.invite_create(actor=admin, group=group, valid_days=7, max_uses=None)
+        insight_services.insight_settings_set(
+            actor=admin, group=group, radar_hours=24, who5_enabled=True, who5_every_weeks=4
+        )
+        who5.who5_consent_give(actor=member, group=group)
+        return {
+            "entry": entry,
+            "submitted": submitted,
+            "request": request,
+            "list": lst,
+            "planned": planned,
+            "case": flag.flag.case_id,
+        }
+
+    return {**with_post, **off_the_loop(build)}
+
+
 @pytest.mark.parametrize("role", ROLES)
-def test_no_main_page_scrolls_sideways_at_360_px_or_at_200_percent_zoom(
+def test_no_page_scrolls_sideways_at_360_px_or_at_200_percent_zoom(
     role: str,
     asgi_server: Any,
     asgi_login_as: Any,
     new_context: Any,
-    with_post: dict[str, Any],
+    everything: dict[str, Any],
 ) -> None:
+    """Every page of every app that the role may open, with real content. Each
+    page loads once and is measured at both sizes (the layout follows the
+    window at once: only CSS media queries and the page's own scripts react)."""
     page = (
-        new_context().new_page() if role == "anonymous" else asgi_login_as(_user(with_post, role))
+        new_context().new_page() if role == "anonymous" else asgi_login_as(_user(everything, role))
     )
-    paths = _pages(with_post)[role] + _extra_pages(with_post, role)
+    paths = list(
+        dict.fromkeys(
+            _pages(everything)[role]
+            + _extra_pages(everything, role)
+            + _inner_pages(everything, role)
+        )
+    )
     wide: list[str] = []
-    for size in (PHONE, ZOOMED):
-        page.set_viewport_size(size)
-        for path in paths:
-            response = page.goto(asgi_server.url + path)
-            assert response is not None and response.status == 200, path
+    for path in paths:
+        page.set_viewport_size(PHONE)
+        response = page.goto(asgi_server.url + path)
+        assert response is not None and response.status == 200, (path, response and response.status)
+        for size in (PHONE, ZOOMED):
+            page.set_viewport_size(size)
             over = _sideways(page)
             if over > 0:
                 wide.append(f"{size['width']} px {path}: {over} px too wide")
