@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from groups import permissions as group_perms
@@ -188,6 +189,28 @@ def followers(post: Any) -> set[int]:
 
 def is_following(user: Any, post: Any) -> bool:
     return Follow.objects.filter(user=user, post=post, following=True).exists()
+
+
+def is_following_with_unread(user: Any, post: Any) -> bool:
+    """is_following, with the bell's unread count read in the same statement
+    and kept for unread_count: the two reads of a cached post page's key, as
+    one statement written out (the ORM's compiling of the two queries cost
+    more CPU than the database's answer)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    notification_table = connection.ops.quote_name(Notification._meta.db_table)
+    follow_table = connection.ops.quote_name(Follow._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {notification_table}"  # noqa: S608 - models' tables
+            " WHERE recipient_id = %s AND read_at IS NULL), "
+            f"EXISTS (SELECT 1 FROM {follow_table}"
+            " WHERE user_id = %s AND post_id = %s AND following)",
+            [user.pk, user.pk, post.pk],
+        )
+        unread, following = cursor.fetchone()
+    user.__dict__[_UNREAD_ATTR] = int(unread)
+    return bool(following)
 
 
 def my_places(user: Any) -> list[dict[str, Any]]:

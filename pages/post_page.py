@@ -9,6 +9,13 @@ change to the post, its comments or reactions gives a new key), the reader's
 capabilities and unread count (pages.header.page_capabilities; moderators'
 pages are rendered every time), and whether they follow the post. A view of
 the page is recorded for the apps above on every load, cached or not.
+
+Until the page is known to be missing from the cache, the post is read only
+as far as the permission check and the key need it (posts.selectors
+.post_get_for_key, one statement with the group's last event), and the bell's
+count with the following state (one more): a cached page costs four short
+statements (the session's user, the membership, these two) and the view's
+record.
 """
 
 from __future__ import annotations
@@ -29,14 +36,17 @@ from sammen import csrf, pagecache
 @login_required
 def post_detail(request: HttpRequest, group_slug: str, post_id: int) -> HttpResponse:
     group = group_selectors.group_get_for_member(viewer=request.user, group_slug=group_slug)
-    post = post_selectors.post_get(viewer=request.user, group=group, post_id=post_id)
-    key = _page_key(request, group, post)
+    post, event_id = post_selectors.post_get_for_key(
+        viewer=request.user, group=group, post_id=post_id
+    )
+    key = _page_key(request, group, post, event_id)
     response = pagecache.get(request, key)
     if response is None:
+        full = post_selectors.post_get(viewer=request.user, group=group, post_id=post_id)
         response = render(
             request,
             "posts/post_detail.html",
-            fragments.post_page_context(request, group=group, post=post),
+            fragments.post_page_context(request, group=group, post=full, event_id=event_id),
         )
         response = pagecache.store(request, key, csrf.fill(request, response))
     if _is_page_view(request):
@@ -44,13 +54,16 @@ def post_detail(request: HttpRequest, group_slug: str, post_id: int) -> HttpResp
     return response
 
 
-def _page_key(request: HttpRequest, group: object, post: object) -> str | None:
+def _page_key(request: HttpRequest, group: object, post: object, event_id: int) -> str | None:
+    following = notification_selectors.is_following_with_unread(request.user, post)
     capabilities = page_capabilities(request.user, group)  # type: ignore[arg-type]
     if capabilities is None:
         return None
-    capabilities.append(("following", notification_selectors.is_following(request.user, post)))
+    capabilities.append(("following", following))
     return pagecache.key_for(
-        request, fragments.post_page_key(request, group=group, post=post), capabilities
+        request,
+        fragments.post_page_key(request, group=group, post=post, event_id=event_id),
+        capabilities,
     )
 
 

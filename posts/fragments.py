@@ -133,11 +133,19 @@ def render_cards(
 
 
 def feed_key(
-    request: HttpRequest, *, group: Any, subgroup: Any, theme: str, cursor: str | None
+    request: HttpRequest,
+    *,
+    group: Any,
+    subgroup: Any,
+    theme: str,
+    cursor: str | None,
+    event_id: int | None = None,
 ) -> tuple[str, int]:
     """The cache key of the reader's page of a feed, and the group's last event
-    id it is built on (read first: whatever is read after is at least this new)."""
-    event_id = selectors.last_event_id(group)
+    id it is built on (read first: whatever is read after is at least this new;
+    a caller that read it already passes it)."""
+    if event_id is None:
+        event_id = selectors.last_event_id(group)
     user = request.user
     situation: tuple[Any, ...] = (
         group_perms.role_in(user, group),
@@ -306,19 +314,27 @@ def feed_context(request: HttpRequest, group: Any, subgroup: Any = None) -> dict
 # --- what the post page (pages.post_page) needs of the post --------------------------
 
 
-def post_page_key(request: HttpRequest, *, group: Any, post: Any) -> str:
+def post_page_key(request: HttpRequest, *, group: Any, post: Any, event_id: int) -> str:
     """What identifies the post page a reader would see now, for the cache of
     whole pages: the group's last event (every change to the post, its
-    comments, reactions, photos and text writes one), its generation, and the
-    reader's situation, as for a feed (feed_key), on this page's path."""
-    key, _event_id = feed_key(request, group=group, subgroup=post.subgroup, theme="", cursor=None)
+    comments, reactions, photos and text writes one; read with the post by
+    selectors.post_get_for_key), its generation, and the reader's situation,
+    as for a feed (feed_key), on this page's path."""
+    key, _event_id = feed_key(
+        request, group=group, subgroup=post.subgroup, theme="", cursor=None, event_id=event_id
+    )
     return key
 
 
-def post_page_context(request: HttpRequest, *, group: Any, post: Any) -> dict[str, Any]:
+def post_page_context(
+    request: HttpRequest, *, group: Any, post: Any, event_id: int | None = None
+) -> dict[str, Any]:
     """The post page (posts/post_detail.html) of a post the reader may read
-    (selectors.post_get): its card with every comment, and its earlier versions."""
-    event_id = selectors.last_event_id(group)
+    (selectors.post_get): its card with every comment, and its earlier versions.
+    `event_id`: the group's last event, read before the post (the page's
+    socket resumes after it)."""
+    if event_id is None:
+        event_id = selectors.last_event_id(group)
     selectors.attach(request.user, [post], all_comments=True)
     return {
         "group": group,

@@ -16,8 +16,8 @@ from accounts.models import User
 from groups.models import Group
 from notifications import services as notification_services
 from posts import services
-from posts.models import Post
-from tests.conftest import make_membership, make_user
+from posts.models import ContentState, Post
+from tests.conftest import make_group, make_membership, make_user
 
 pytestmark = pytest.mark.usefixtures("in_memory_channel_layer", "fresh_cache")
 
@@ -109,3 +109,42 @@ def test_one_readers_page_is_never_served_to_another(
     mine = client_for(member)
     assert 'data-mine="love"' in page(mine, the_post)
     assert 'data-mine="love"' not in page(client_for(author), the_post)
+
+
+def test_a_warm_post_page_is_five_short_statements(
+    client_for: Callable[[User | None], Client], member: User, the_post: Post
+) -> None:
+    """The session's user, the membership with the group, the post with the
+    group's last event, the bell with the following state, and the view's
+    record (posts.selectors.post_get_for_key, notifications.selectors
+    .is_following_with_unread)."""
+    sql = _warm_queries(client_for(member), the_post)
+    assert len(sql) == 5, sql
+    assert sum("posts_post" in q for q in sql) == 1
+
+
+def test_a_post_hidden_after_its_page_was_cached_is_not_served_from_the_cache(
+    client_for: Callable[[User | None], Client], member: User, author: User, the_post: Post
+) -> None:
+    """The permission check runs before the cache is asked. The state is
+    changed here without a FeedEvent, so the cached page's key is the same."""
+    reader, writer = client_for(member), client_for(author)
+    page(reader, the_post)
+    page(reader, the_post)
+    page(writer, the_post)
+    Post.objects.filter(pk=the_post.pk).update(state=ContentState.HIDDEN)
+    assert reader.get(the_post.get_absolute_url()).status_code == 404
+    assert "Loppemarked" in page(writer, the_post)  # their own hidden post
+    Post.objects.filter(pk=the_post.pk).update(state=ContentState.REMOVED)
+    assert writer.get(the_post.get_absolute_url()).status_code == 404
+
+
+def test_a_post_of_another_group_is_not_found_under_this_groups_address(
+    client_for: Callable[[User | None], Client], member: User, group: Group, the_post: Post
+) -> None:
+    other = make_group("Andre", slug="andre", admin=make_user("a2@example.org", "Anden Admin"))
+    elsewhere = services.post_create(
+        actor=User.objects.get(email="a2@example.org"), group=other, body="Ikke jeres"
+    )
+    url = the_post.get_absolute_url().replace(f"/{the_post.pk}/", f"/{elsewhere.pk}/")
+    assert client_for(member).get(url).status_code == 404
