@@ -34,8 +34,18 @@ class PhotosFormMixin(forms.Form):
         label=_("Billeder"),
         required=False,
         help_text=_("Op til %(n)d billeder (JPEG, PNG, WebP eller HEIC).") % {"n": MAX_IMAGES},
+        # The browser's own button speaks the browser's language ("Choose Files"):
+        # static/js/sammen-photos.js puts a Danish one and a count in its place,
+        # from these texts; without JavaScript the native control stays.
         widget=MultipleFileInput(
-            attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,.heic"}
+            attrs={
+                "accept": "image/jpeg,image/png,image/webp,image/heic,.heic",
+                "data-photo-picker": "",
+                "data-choose": _("Vælg billeder"),
+                "data-none": _("Ingen billeder valgt"),
+                "data-one": _("1 billede valgt"),
+                "data-many": _("{n} billeder valgt"),
+            }
         ),
     )
     alt_texts = forms.CharField(
