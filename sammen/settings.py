@@ -448,6 +448,11 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 # whom the login page is for.
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = os.environ.get("SITE_NAME", "Sammen")
+# The security key's name field with a Danish label (allauth's has none).
+MFA_FORMS = {
+    "add_webauthn": "accounts.mfa_forms.AddSecurityKeyForm",
+    "edit_webauthn": "accounts.mfa_forms.EditSecurityKeyForm",
+}
 # WebAuthn needs a secure origin; http://localhost of `make run` is one.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # Administrators, moderators, staff, directory editors and coordinators must use
