@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from http.cookies import SimpleCookie
@@ -463,6 +464,44 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=timeout)
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a process started in a session of its own, with its children
+    (a Celery worker and its pool), as a crash would end them."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+
+
+def stop_groups(procs: Iterable[subprocess.Popen[bytes]], timeout: float = 20.0) -> None:
+    """SIGTERM every process group still running, wait up to `timeout` for
+    each, then SIGKILL what is left."""
+    procs = list(procs)
+    for proc in procs:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+
+
+def wait_workers(names: list[str], timeout: float = 60.0) -> None:
+    """Until every named Celery worker (-n NAME@%h) answers a ping."""
+    from sammen.celery import app
+
+    want = {f"{n}@" for n in names}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=1.0) or []
+        up = {next(iter(r)).split("@")[0] + "@" for r in replies}
+        if want <= up:
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"workers {names} did not answer a ping in {timeout}s")
 
 
 def rss_mib(pid: int) -> float:

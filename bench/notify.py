@@ -68,7 +68,6 @@ import contextlib
 import json
 import os
 import resource
-import signal
 import subprocess
 import sys
 import time
@@ -785,37 +784,10 @@ class Workers:
                 self.cpu[name] = max(self.cpu[name], c.cpu_seconds(proc.pid))
 
     def kill(self, name: str) -> None:
-        proc = self.procs[name]
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
+        c.kill_group(self.procs[name])
 
     def stop_all(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-
-
-def wait_workers(names: list[str], timeout: float = 90.0) -> None:
-    from sammen.celery import app
-
-    want = {f"{n}@" for n in names}
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        replies = app.control.ping(timeout=1.0) or []
-        up = {next(iter(r)).split("@")[0] + "@" for r in replies}
-        if want <= up:
-            return
-        time.sleep(0.5)
-    raise TimeoutError(f"workers {names} did not answer a ping in {timeout}s")
+        c.stop_groups(self.procs.values(), timeout=20)
 
 
 class Sink:
@@ -942,7 +914,7 @@ def digest_round(
     try:
         for name in names:
             workers.start(name)
-        wait_workers(names)
+        c.wait_workers(names, timeout=90.0)
         load_start = os.getloadavg()[0]
         t0_wall = time.time()
         t0 = time.monotonic()

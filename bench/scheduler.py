@@ -29,11 +29,9 @@ Progress goes to stderr; the last line on stdout is one JSON object. Targets
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -122,37 +120,10 @@ class Celery:
         return c.cpu_seconds(self.procs[name].pid)
 
     def kill(self, name: str) -> None:
-        proc = self.procs[name]
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
+        c.kill_group(self.procs[name])
 
     def stop_all(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-
-
-def wait_workers(names: list[str], timeout: float = 60.0) -> None:
-    from sammen.celery import app
-
-    want = {f"{n}@" for n in names}
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        replies = app.control.ping(timeout=1.0) or []
-        up = {next(iter(r)).split("@")[0] + "@" for r in replies}
-        if want <= up:
-            return
-        time.sleep(0.5)
-    raise TimeoutError(f"workers {names} did not answer a ping in {timeout}s")
+        c.stop_groups(self.procs.values(), timeout=15)
 
 
 def sessions_in_transaction(name: str) -> int:
@@ -300,7 +271,7 @@ def burst(args: argparse.Namespace, celery: Celery) -> dict[str, Any]:
     names = [f"w{i + 1}" for i in range(args.workers)]
     for name in names:
         celery.worker(name, args.concurrency)
-    wait_workers(names)
+    c.wait_workers(names)
     celery.beat()
     # Wait for the first tick, then plan the rows to fall due just after it.
     deadline = time.monotonic() + args.poll * 2 + 60
@@ -375,7 +346,7 @@ def steady(args: argparse.Namespace, celery: Celery) -> dict[str, Any]:
     if len(alive) < args.workers:
         name = f"w{len(celery.procs)}"
         celery.worker(name, args.concurrency)
-        wait_workers([name])
+        c.wait_workers([name])
     due = timezone.now() + timedelta(seconds=2)
     plan_rows(group, author, args.steady, due, spread=args.steady_spread)
     deadline = time.monotonic() + args.steady_spread + args.poll * 3 + 60

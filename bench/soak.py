@@ -56,7 +56,6 @@ import multiprocessing
 import os
 import random
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -293,17 +292,7 @@ class Topology:
         return out
 
     def stop(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        c.stop_groups(self.procs.values())
 
 
 def _children(pid: int) -> list[int]:
@@ -318,6 +307,14 @@ def _cpu_self(pid: int) -> float:
         fields = fh.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return float("nan")
+
+
+def _machine_cpu() -> float:
+    """Busy CPU seconds of all cores since boot (/proc/stat: all but idle and iowait)."""
+    with open("/proc/stat") as fh:
+        fields = [int(x) for x in fh.readline().split()[1:]]
+    busy = sum(fields[:8]) - fields[3] - fields[4]
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 class Sampler:
@@ -973,7 +970,16 @@ def main() -> None:
         holder.start()
         if not ready.wait(timeout=600):
             raise TimeoutError("the sockets did not open in 600 s")
+        machine0, members0 = _machine_cpu(), _cpu_self(os.getpid())
+        sockets0 = _cpu_self(holder.pid) if holder.pid else float("nan")
         load = asyncio.run(drive(args, topo, data, stop_sockets))
+        load["client_cpu_s"] = {
+            "members": _r(_cpu_self(os.getpid()) - members0),
+            "sockets": _r(_cpu_self(holder.pid) - sockets0) if holder.pid else None,
+        }
+        # Every core's busy time over the load: servers + client + PostgreSQL,
+        # Redis and whatever else runs on the machine.
+        load["machine_busy_cpu_s"] = _r(_machine_cpu() - machine0)
         holder.join(timeout=args.grace + 600)
         sockets = json.loads(Path(out_path).read_text()) if Path(out_path).exists() else {}
     finally:
