@@ -448,8 +448,9 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 # whom the login page is for.
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = os.environ.get("SITE_NAME", "Sammen")
-# The security key's name field with a Danish label (allauth's has none).
+# Danish where allauth's forms fall short (accounts.mfa_forms).
 MFA_FORMS = {
+    "authenticate": "accounts.mfa_forms.CodeAuthenticateForm",
     "add_webauthn": "accounts.mfa_forms.AddSecurityKeyForm",
     "edit_webauthn": "accounts.mfa_forms.EditSecurityKeyForm",
 }
