@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD
+from .conftest import AXE_OPTIONS, PASSWORD
 from .test_phone import PHONE, _sideways
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,9 +57,15 @@ def password_step(page: Any, base_url: str, email: str, wanted: str) -> None:
     page.get_by_role("button", name="Log ind").click()
 
 
+AXE = Axe()
+
+
 def fits(page: Any) -> None:
-    """Nothing on the page scrolls sideways on a 360 px phone."""
+    """Nothing on the page scrolls sideways on a 360 px phone, and axe finds
+    no WCAG 2.1 A/AA violation on it."""
     assert _sideways(page) == 0, f"{page.url} is {_sideways(page)} px too wide"
+    results = AXE.run(page, options=AXE_OPTIONS)
+    assert results.violations_count == 0, results.generate_report()
 
 
 def log_out(page: Any, base_url: str) -> None:
@@ -115,6 +122,12 @@ def test_a_staff_member_adds_a_security_key_and_logs_in_with_it_and_with_a_recov
     expect(row).to_contain_text("Ikke brugt.")
     expect(row.get_by_role("link", name="Fjern Min gule nøgle")).to_be_visible()
     fits(page)
+    # Renamed, on a page that speaks Danish too.
+    row.get_by_role("link", name="Rediger Min gule nøgle").click()
+    fits(page)
+    page.get_by_label("Navn").fill("Nøglen på nøgleringen")
+    page.get_by_role("button", name="Gem").click()
+    expect(page.get_by_role("listitem").filter(has_text="Nøglen på nøgleringen")).to_be_visible()
     # Through: the page asked for at first opens now.
     page.goto(base + WANTED)
     expect(page).to_have_url(base + WANTED)
