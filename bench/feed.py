@@ -54,7 +54,7 @@ end
 """
 
 
-def server_argv(name: str, port: int, workers: int = 1) -> list[str]:
+def server_argv(name: str, port: int, workers: int = 1, threads: int = 1) -> list[str]:
     if name == "daphne":
         return [str(c.BIN / "daphne"), "-b", c.HOST, "-p", str(port), "sammen.asgi:application"]
     if name == "uvicorn":
@@ -68,7 +68,9 @@ def server_argv(name: str, port: int, workers: int = 1) -> list[str]:
     if name == "gunicorn":
         return [
             str(c.BIN / "gunicorn"),
-            "-b", f"{c.HOST}:{port}", "-w", str(workers), "--worker-class", "sync",
+            "-b", f"{c.HOST}:{port}", "-w", str(workers),
+            *(["--worker-class", "sync"] if threads == 1
+              else ["--worker-class", "gthread", "--threads", str(threads)]),
             "--log-level", "warning",
             "sammen.wsgi:application",
         ]  # fmt: skip
@@ -258,6 +260,12 @@ def main() -> None:
         help="worker processes for uvicorn and gunicorn (Daphne is always one process)",
     )
     ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="gunicorn: 1 = the sync worker (no keep-alive); more = gthread with that many threads",
+    )
+    ap.add_argument(
         "--churn", type=float, default=2.0, help="changes per second during feed_churn (0: skip)"
     )
     args = ap.parse_args()
@@ -324,7 +332,7 @@ def main() -> None:
                     )
                 port = c.free_port()
                 proc = c.start_server(
-                    server_argv(name, port, args.workers),
+                    server_argv(name, port, args.workers, args.threads),
                     c.base_env(args.db, **extra),
                     port,
                     f"feed-{name}-debug{debug}",
@@ -413,8 +421,9 @@ def main() -> None:
             "daphne": "daphne 4.2 (sammen.asgi), 1 process",
             "uvicorn": f"uvicorn {_version('uvicorn')} (sammen.asgi, uvloop "
             f"{_version('uvloop')}, httptools {_version('httptools')}), {args.workers} worker(s)",
-            "gunicorn": f"gunicorn {_version('gunicorn')} sync (sammen.wsgi), "
-            f"{args.workers} worker(s)",
+            "gunicorn": f"gunicorn {_version('gunicorn')} "
+            + ("sync" if args.threads == 1 else f"gthread x {args.threads} threads")
+            + f" (sammen.wsgi), {args.workers} worker(s)",
         },
         "posts_on_page": args.posts,
         "queries": queries,
