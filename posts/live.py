@@ -40,8 +40,6 @@ from posts import selectors
 from posts.models import Comment, FeedEvent, Post, Reaction
 from sammen import csrf
 
-_MEMO_SIZE = 512
-
 
 @dataclass(frozen=True)
 class View:
@@ -98,7 +96,10 @@ class _Memo:
 
 
 _snapshots = _Memo(64)
-_renders = _Memo(_MEMO_SIZE * 8)
+# Rendered messages, keyed by event like the viewer states below: needed while
+# the event is sent and for a socket catching up on the last few (a miss only
+# renders again). 1,024 covers the last ~50 events of a busy group.
+_renders = _Memo(1_024)
 
 
 def _counts(**filters: Any) -> dict[str, int]:
@@ -161,11 +162,10 @@ def load_snapshot(event_id: int, group_id: int) -> Snapshot | None:
 
 
 # Keyed by event: a state is asked for while the event is being sent to the
-# sockets of this process (seconds), so the states of the last ~150 events
+# sockets of this process (seconds), so the states of the last ~80 events
 # (some 50 each: pages x roles x authorship) are enough; at 50,000 the memo
-# kept filling for an hour at a busy group's pace, and the soak saw the
-# socket processes grow 15-20 % in five minutes while it did.
-_states = _Memo(8_192)
+# kept filling for an hour at a busy group's pace.
+_states = _Memo(4_096)
 
 
 def viewer_state(snap: Snapshot, view: View, viewer: Any) -> tuple[str, Any] | None:
