@@ -15,7 +15,7 @@ as far as the permission check and the key need it (posts.selectors
 .post_get_for_key, one statement with the group's last event), and the bell's
 count with the following state (one more): a cached page costs four short
 statements (the session's user, the membership, these two) and the view's
-record.
+record; a sub-group's post one more (the sub-group, for the permission check).
 """
 
 from __future__ import annotations
