@@ -262,6 +262,13 @@ def post_get_for_key(*, viewer: Any, group: Group, post_id: int) -> tuple[Post, 
     post = Post(id=post_id, group=group, subgroup_id=subgroup_id, author_id=author_id, state=state)
     post._state.adding = False
     post._state.db = connection.alias
+    if subgroup_id is not None:
+        # The sub-group's own row for the permission check; its group is this one.
+        subgroup = SubGroup.objects.filter(pk=subgroup_id, group=group).first()
+        if subgroup is None:
+            raise Http404
+        subgroup.group = group
+        post.subgroup = subgroup
     perms.require_view_post(viewer, post)
     return post, int(event_id or 0)
 

@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from groups.models import Group
+from groups.models import Group, SubGroup, SubGroupMembership, SubGroupMembershipStatus
 from notifications import services as notification_services
 from posts import services
 from posts.models import ContentState, Post
@@ -148,3 +148,38 @@ def test_a_post_of_another_group_is_not_found_under_this_groups_address(
     )
     url = the_post.get_absolute_url().replace(f"/{the_post.pk}/", f"/{elsewhere.pk}/")
     assert client_for(member).get(url).status_code == 404
+
+
+def test_a_sub_group_posts_warm_page_adds_only_the_sub_group(
+    client_for: Callable[[User | None], Client], member: User, subgroup: SubGroup
+) -> None:
+    post = services.post_create(
+        actor=member, group=subgroup.group, subgroup=subgroup, body="Kun for maskeløberne"
+    )
+    sql = _warm_queries(client_for(member), post)
+    assert len(sql) == 6, sql
+    outside = make_user("udenfor@example.org", "Ulla Udenfor")
+    make_membership(outside, subgroup.group)  # in the group, not in the sub-group
+    assert client_for(outside).get(post.get_absolute_url()).status_code == 404
+
+
+def test_a_reader_no_longer_in_the_sub_group_is_not_served_its_cached_post_page(
+    client_for: Callable[[User | None], Client],
+    member: User,
+    sub_only: User,
+    subgroup: SubGroup,
+) -> None:
+    """The membership is ended here without the signals that renew the group's
+    generation: the permission check before the cache is asked and the key
+    (which holds the reader's sub-group membership) each keep the cached page
+    from them."""
+    post = services.post_create(
+        actor=member, group=subgroup.group, subgroup=subgroup, body="Kun for maskeløberne"
+    )
+    reader = client_for(sub_only)
+    page(reader, post)
+    page(reader, post)
+    SubGroupMembership.objects.filter(subgroup=subgroup, user=sub_only).update(
+        status=SubGroupMembershipStatus.PENDING
+    )
+    assert reader.get(post.get_absolute_url()).status_code == 404
