@@ -181,7 +181,7 @@ def test_a_member_consents_answers_five_screens_and_sees_score_and_trend(
         result = client.get(reverse("who5-result", args=[group.slug])).content.decode()
     assert "Din trivselsscore er <strong>40</strong> ud af 100." in result
     assert "32 point lavere end sidst" in result
-    assert "<caption>Dine målinger</caption>" in result
+    assert ">Dine målinger</caption>" in result
     assert "Tal med nogen" in result
 
 
