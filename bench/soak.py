@@ -1,7 +1,7 @@
 """Load held (issue 17): a community of members on the production topology for
 minutes on end, with a thousand sockets open.
 
-    .venv/bin/python bench/soak.py [--members 300] [--sockets 1000] [--duration 300]
+    .venv/bin/python bench/soak.py [--members 300] [--sockets 1000] [--duration 300] [--warmup 60]
                                    [--think 10] [--scale 1.0]
 
 A fresh PostgreSQL database (sammen_bench_soak) and Redis database 12 get one
@@ -40,10 +40,19 @@ page: that post's comments) reconnects and resumes from the last event it saw,
 as the page does; what is still missing after that is lost. Each bell's last
 count is compared with the member's unread count in the database.
 
+The load runs --warmup seconds (default 60) before the --duration measured:
+the page cache, the socket servers' memos of renders and viewer states and
+malloc's arenas fill as they would in the first minute after a deploy, and the
+measured minutes are the steady state a community lives in. Latencies, the
+server times from the request log, CPU and memory are of the measured part;
+errors and lost updates count over the whole run, warm-up included. Each
+process's memory growth is also given from the very first sample
+(`growth_from_start_pct`), so what the warm-up fills stays visible.
+
 Progress goes to stderr; the last line on stdout is one JSON object with a
 "met" object per target (issue 17): 0 errors, 0 lost live updates after
 catch-up, p95 page <= 200 ms, every process's memory within 10 % of its first
-minute.
+measured minute.
 """
 
 from __future__ import annotations
@@ -347,16 +356,20 @@ class Sampler:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.every)
 
-    def memory(self, duration: float) -> dict[str, Any]:
-        """Per process: the first and last window's average RSS (a minute, or
-        a third of a shorter run), the growth between them, min and max."""
+    def memory(self, duration: float, warmup: float = 0.0) -> dict[str, Any]:
+        """Per process: the average RSS of the first and last window of the
+        measured part (a minute, or a third of a shorter run), the growth
+        between them, min and max; and the growth from the very first
+        window of the run, warm-up included (`growth_from_start_pct`)."""
         window = min(60.0, duration / 3)
+        end = warmup + duration
         names = sorted({n for row in self.rows for n in row["rss"]})
         out = {}
         for name in names:
             seq = [(row["t"], row["rss"][name]) for row in self.rows if name in row["rss"]]
-            first = [v for t, v in seq if t < window]
-            last = [v for t, v in seq if t >= duration - window]
+            start = [v for t, v in seq if t < window]
+            first = [v for t, v in seq if warmup <= t < warmup + window]
+            last = [v for t, v in seq if t >= end - window]
             if not first or not last:
                 out[name] = {"samples": len(seq), "note": "not sampled at both ends"}
                 continue
@@ -365,16 +378,23 @@ class Sampler:
                 "first_mib": round(a, 1),
                 "last_mib": round(b, 1),
                 "growth_pct": round(100 * (b - a) / a, 1),
-                "min_mib": min(v for _, v in seq),
-                "max_mib": max(v for _, v in seq),
+                "growth_from_start_pct": (
+                    round(100 * (b - sum(start) / len(start)) / (sum(start) / len(start)), 1)
+                    if start
+                    else None
+                ),
+                "min_mib": min(v for t, v in seq if t >= warmup),
+                "max_mib": max(v for t, v in seq if t >= warmup),
                 "samples": len(seq),
             }
-        return {"window_s": window, "processes": out}
+        return {"window_s": window, "warmup_s": warmup, "processes": out}
 
-    def cpu(self) -> dict[str, float]:
-        if len(self.rows) < 2:
+    def cpu(self, warmup: float = 0.0) -> dict[str, float]:
+        """CPU seconds of each process over the measured part."""
+        rows = [row for row in self.rows if row["t"] >= warmup]
+        if len(rows) < 2:
             return {}
-        a, b = self.rows[0]["cpu"], self.rows[-1]["cpu"]
+        a, b = rows[0]["cpu"], rows[-1]["cpu"]
         return {n: round(b[n] - a[n], 1) for n in b if n in a}
 
 
@@ -712,6 +732,10 @@ class Members:
         self.recent: list[int] = list(data["post_ids"])
         self.rng = random.Random(17)
         self.done = 0
+        # Requests started before this (time.monotonic()) are the warm-up:
+        # counted for errors, not for latency or rate.
+        self.measure_from = 0.0
+        self.measured = 0
 
     def _headers(self, i: int, *, write: bool = False, htmx: bool = False) -> dict[str, str]:
         h = {
@@ -739,6 +763,7 @@ class Members:
         import aiohttp
 
         t0 = time.perf_counter()
+        measured = time.monotonic() >= self.measure_from
         try:
             async with session.request(
                 method, self.base + path, headers=headers, data=data, allow_redirects=False
@@ -757,7 +782,9 @@ class Members:
             return None
         elif status >= 400:
             self.errors[f"{kind}:{status}"] += 1
-        self.lat[kind].append(ms)
+        if measured:
+            self.measured += 1
+            self.lat[kind].append(ms)
         return body.decode("utf-8", "replace") if kind == "feed" else ""
 
     def pick_post(self) -> int:
@@ -822,10 +849,11 @@ class Members:
             await asyncio.gather(*(self.member(session, i, deadline) for i in range(people)))
 
 
-def server_times(log: Path) -> dict[str, Any]:
+def server_times(log: Path, offset: int = 0) -> dict[str, Any]:
     """The time gunicorn's workers spent on each request, from the request log
-    (one JSON line per request, sammen.requestlog): the page's own time,
-    without the wait in the listen queue that the members' clock includes."""
+    (one JSON line per request, sammen.requestlog) after byte `offset` (the
+    end of the warm-up): the page's own time, without the wait in the listen
+    queue that the members' clock includes."""
     kinds = (
         ("comment", re.compile(r"^POST /groups/[^/]+/posts/\d+/comments/$")),
         ("react", re.compile(r"^POST /groups/[^/]+/posts/\d+/react/$")),
@@ -834,8 +862,12 @@ def server_times(log: Path) -> dict[str, Any]:
         ("feed", re.compile(r"^GET /groups/[^/]+/$")),
     )
     ms: dict[str, list[float]] = defaultdict(list)
-    with contextlib.suppress(OSError), open(log, errors="replace") as fh:
-        for line in fh:
+    with contextlib.suppress(OSError), open(log, "rb") as fh:
+        if offset:
+            fh.seek(offset - 1)
+            fh.readline()  # to the start of the first whole line after the offset
+        for raw in fh:
+            line = raw.decode("utf-8", "replace")
             if not line.startswith('{"request_id"'):
                 continue
             with contextlib.suppress(ValueError, KeyError):
@@ -852,7 +884,11 @@ def server_times(log: Path) -> dict[str, Any]:
 
 
 async def drive(
-    args: argparse.Namespace, topo: Topology, data: dict[str, Any], stop_sockets: Any
+    args: argparse.Namespace,
+    topo: Topology,
+    data: dict[str, Any],
+    stop_sockets: Any,
+    holder_pid: int | None,
 ) -> dict[str, Any]:
     sampler = Sampler(topo, args.sample)
     members = Members(data, topo.page_port, args)
@@ -866,8 +902,9 @@ async def drive(
                 await asyncio.wait_for(stop.wait(), 30)
             pages = [v for k in PAGE_KINDS for v in members.lat[k]]
             rss = sampler.rows[-1]["rss"] if sampler.rows else {}
+            phase = "warm-up, " if time.monotonic() < members.measure_from else ""
             c.log(
-                f"t={time.monotonic() - t0:.0f}s requests {members.done}, "
+                f"t={time.monotonic() - t0:.0f}s {phase}requests {members.done}, "
                 f"errors {sum(members.errors.values())}, page p95 "
                 f"{c.percentile(pages, 95) or 0:.0f} ms, load {os.getloadavg()[0]:.1f}, "
                 f"RSS {json.dumps(rss)}; dead {topo.dead()}"
@@ -875,8 +912,33 @@ async def drive(
 
     reporter = asyncio.create_task(progress())
     t0 = time.monotonic()
-    await members.run(t0 + args.duration)
-    wall = time.monotonic() - t0
+    members.measure_from = t0 + args.warmup
+    at_start: dict[str, Any] = {}
+
+    async def start_measuring() -> None:
+        """At the end of the warm-up: where the request log stands and how
+        much CPU the client and the whole machine have used so far."""
+        await asyncio.sleep(args.warmup)
+        log = LOGDIR / "soak-gunicorn.log"
+        at_start["log_offset"] = log.stat().st_size if log.exists() else 0
+        at_start["machine"] = _machine_cpu()
+        at_start["members"] = _cpu_self(os.getpid())
+        at_start["sockets"] = _cpu_self(holder_pid) if holder_pid else float("nan")
+        at_start["t"] = time.monotonic()
+        if args.warmup:
+            c.log(f"warm-up of {args.warmup:g}s done: measuring {args.duration:g}s")
+
+    marker = asyncio.create_task(start_measuring())
+    await members.run(t0 + args.warmup + args.duration)
+    await marker
+    wall = time.monotonic() - at_start["t"]
+    client_cpu = {
+        "members": _r(_cpu_self(os.getpid()) - at_start["members"]),
+        "sockets": _r(_cpu_self(holder_pid) - at_start["sockets"]) if holder_pid else None,
+    }
+    # Every core's busy time over the measured part: servers + client +
+    # PostgreSQL, Redis and whatever else runs on the machine.
+    machine_busy = _r(_machine_cpu() - at_start["machine"])
     stop_sockets.set()
     stop.set()
     await sampling
@@ -884,17 +946,22 @@ async def drive(
     sampler.sample()
     pages = [v for k in PAGE_KINDS for v in members.lat[k]]
     return {
+        "warmup_s": args.warmup,
         "wall_s": _r(wall),
-        "requests": members.done,
-        "requests_per_s": _r(members.done / wall),
+        "requests": members.measured,
+        "requests_with_warmup": members.done,
+        "requests_per_s": _r(members.measured / wall),
         "latency": {"pages": stats_ms(pages), **{k: stats_ms(v) for k, v in members.lat.items()}},
         "statuses": dict(sorted(members.status.items())),
         "errors": dict(members.errors),
         "rate_limited": sum(v for k, v in members.status.items() if k.endswith(":429")),
-        "memory": sampler.memory(args.duration),
-        "cpu_s": sampler.cpu(),
+        "memory": sampler.memory(args.duration, args.warmup),
+        "cpu_s": sampler.cpu(args.warmup),
         "load1_samples": [row["load1"] for row in sampler.rows],
         "dead_processes": topo.dead(),
+        "client_cpu_s": client_cpu,
+        "machine_busy_cpu_s": machine_busy,
+        "log_offset": at_start["log_offset"],
     }
 
 
@@ -905,7 +972,10 @@ def main() -> None:
     ap.add_argument("--members", type=int, default=300)
     ap.add_argument("--staff", type=int, default=3)
     ap.add_argument("--sockets", type=int, default=1000)
-    ap.add_argument("--duration", type=float, default=300.0, help="seconds of load")
+    ap.add_argument("--duration", type=float, default=300.0, help="seconds of measured load")
+    ap.add_argument(
+        "--warmup", type=float, default=60.0, help="seconds of load before the measured part"
+    )
     ap.add_argument(
         "--scale", type=float, default=1.0, help="multiplies members, sockets and duration"
     )
@@ -970,16 +1040,7 @@ def main() -> None:
         holder.start()
         if not ready.wait(timeout=600):
             raise TimeoutError("the sockets did not open in 600 s")
-        machine0, members0 = _machine_cpu(), _cpu_self(os.getpid())
-        sockets0 = _cpu_self(holder.pid) if holder.pid else float("nan")
-        load = asyncio.run(drive(args, topo, data, stop_sockets))
-        load["client_cpu_s"] = {
-            "members": _r(_cpu_self(os.getpid()) - members0),
-            "sockets": _r(_cpu_self(holder.pid) - sockets0) if holder.pid else None,
-        }
-        # Every core's busy time over the load: servers + client + PostgreSQL,
-        # Redis and whatever else runs on the machine.
-        load["machine_busy_cpu_s"] = _r(_machine_cpu() - machine0)
+        load = asyncio.run(drive(args, topo, data, stop_sockets, holder.pid))
         holder.join(timeout=args.grace + 600)
         sockets = json.loads(Path(out_path).read_text()) if Path(out_path).exists() else {}
     finally:
@@ -989,7 +1050,7 @@ def main() -> None:
         topo.stop()
     uptime_end = uptime()
     c.log(f"uptime at end: {uptime_end}")
-    load["server_time"] = server_times(LOGDIR / "soak-gunicorn.log")
+    load["server_time"] = server_times(LOGDIR / "soak-gunicorn.log", load.pop("log_offset"))
 
     mem = load["memory"]["processes"]
     growth = {n: m.get("growth_pct") for n, m in mem.items()}
@@ -1031,6 +1092,7 @@ def main() -> None:
         "think_s": args.think,
         "mix_pct": MIX,
         "duration_s": args.duration,
+        "warmup_s": args.warmup,
         "target": {"errors": 0, "lost": 0, "page_p95_ms": 200, "memory_growth_pct": 10},
         "load": load,
         "sockets": sockets,
