@@ -53,7 +53,7 @@ def _queue_url(group: Any) -> str:
 def _flag(request: HttpRequest, group: Any, post: Post, comment: Comment | None) -> HttpResponse:
     perms.require_view_item(request.user, post, comment)
     item: Any = comment if comment is not None else post
-    back = post.get_absolute_url() + (f"#comment-{comment.pk}" if comment is not None else "")
+    back = post.comment_url(comment.pk) if comment is not None else post.get_absolute_url()
     if item.state == ContentState.REMOVED or post.state == ContentState.REMOVED:
         messages.info(request, _("Indlægget er allerede fjernet. Tak, fordi du sagde til."))
         return redirect(group)

@@ -33,6 +33,7 @@ from notifications import mail, mailing, push, selectors, services
 from notifications import permissions as perms
 from notifications.models import LEVEL_HELP, DigestFrequency, Kind, Level, MailKind, Notification
 from posts import selectors as post_selectors
+from posts.models import comment_url
 from sammen.http import messages_from_error
 
 
@@ -47,7 +48,7 @@ def target_url(n: Notification) -> str:
     slug = n.group.slug
     if n.post_id is not None:
         url = reverse("post-detail", kwargs={"group_slug": slug, "post_id": n.post_id})
-        return url + (f"#comment-{n.comment_id}" if n.comment_id else f"#post-{n.post_id}")
+        return comment_url(url, n.comment_id) if n.comment_id else f"{url}#post-{n.post_id}"
     if n.kind == Kind.JOIN_DECIDED:
         return n.group.get_absolute_url() if n.object_id else reverse("home")
     if n.kind == Kind.JOIN_REQUEST:

@@ -1,4 +1,5 @@
-"""A post's page: the post with every comment, its earlier versions, the
+"""A post's page: the post with its newest comments (every one with
+`?alle=1`, which a link to one comment asks for), its earlier versions, the
 "Følg" button and the site header's bell. It is composed here, not in posts,
 because the page shows what notifications own (the bell, following) and is
 cached whole (sammen.pagecache) like a group's page (pages.views).
@@ -46,7 +47,13 @@ def post_detail(request: HttpRequest, group_slug: str, post_id: int) -> HttpResp
         response = render(
             request,
             "posts/post_detail.html",
-            fragments.post_page_context(request, group=group, post=full, event_id=event_id),
+            fragments.post_page_context(
+                request,
+                group=group,
+                post=full,
+                event_id=event_id,
+                all_comments=request.GET.get("alle") == "1",
+            ),
         )
         response = pagecache.store(request, key, csrf.fill(request, response))
     if _is_page_view(request):

@@ -327,15 +327,23 @@ def post_page_key(request: HttpRequest, *, group: Any, post: Any, event_id: int)
 
 
 def post_page_context(
-    request: HttpRequest, *, group: Any, post: Any, event_id: int | None = None
+    request: HttpRequest,
+    *,
+    group: Any,
+    post: Any,
+    event_id: int | None = None,
+    all_comments: bool = False,
 ) -> dict[str, Any]:
     """The post page (posts/post_detail.html) of a post the reader may read
-    (selectors.post_get): its card with every comment, and its earlier versions.
-    `event_id`: the group's last event, read before the post (the page's
-    socket resumes after it)."""
+    (selectors.post_get): its card with the newest threads of comments
+    (selectors.POST_PAGE_COMMENTS; every one with `all_comments`), and its
+    earlier versions. `event_id`: the group's last event, read before the
+    post (the page's socket resumes after it)."""
     if event_id is None:
         event_id = selectors.last_event_id(group)
-    selectors.attach(request.user, [post], all_comments=True)
+    selectors.attach(
+        request.user, [post], shown=None if all_comments else selectors.POST_PAGE_COMMENTS
+    )
     return {
         "group": group,
         "post": post,

@@ -46,6 +46,14 @@ REACTION_EMOJI = {
 }
 
 
+def comment_url(post_url: str, comment_id: int) -> str:
+    """A link to one comment on its post's page. The page shows the newest
+    threads (posts.selectors.POST_PAGE_COMMENTS) unless asked for all
+    (`?alle=1`): a link to one comment asks for all, so the comment is on the
+    page whatever its age and wherever its thread."""
+    return f"{post_url}?alle=1#comment-{comment_id}"
+
+
 class Post(models.Model):
     group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, related_name="posts")
     subgroup = models.ForeignKey(
@@ -92,6 +100,10 @@ class Post(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("post-detail", kwargs={"group_slug": self.group.slug, "post_id": self.pk})
+
+    def comment_url(self, comment_id: int) -> str:
+        """Where one of its comments is: see `comment_url`."""
+        return comment_url(self.get_absolute_url(), comment_id)
 
     @property
     def excerpt(self) -> str:

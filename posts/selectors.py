@@ -32,6 +32,11 @@ PAGE_SIZE = 20
 # behind "Se N tidligere kommentarer": on a phone the next post comes sooner,
 # and a page of 20 posts stays under 100 KB (issue 18).
 FEED_COMMENTS = 1
+# A post's page shows the newest threads (a comment with its replies) up to
+# this many, and a link to all of them: a long, lively thread costs no more to
+# render, send and read on a phone than one of this length. A link to one
+# comment asks for all (comment_url).
+POST_PAGE_COMMENTS = 50
 
 
 @dataclass
@@ -98,9 +103,11 @@ def _post_queryset(viewer: Any, group: Group) -> QuerySet[Post]:
     )
 
 
-def attach(viewer: Any, posts: list[Post], *, all_comments: bool = False) -> None:
+def attach(viewer: Any, posts: list[Post], *, shown: int | None = FEED_COMMENTS) -> None:
     """Photos, comments, reaction summaries and capabilities for a list of
-    posts, in a constant number of queries: what a post card shows."""
+    posts, in a constant number of queries: what a post card shows. Each post
+    shows its newest `shown` threads (None: every one); `hidden_comment_count`
+    says how many earlier ones its card leaves out."""
     if not posts:
         return
     prefetch_related_objects(
@@ -149,7 +156,7 @@ def attach(viewer: Any, posts: list[Post], *, all_comments: bool = False) -> Non
 
     for p in posts:
         top = by_post.get(p.pk, [])
-        p.thread = top if all_comments else top[-FEED_COMMENTS:]  # type: ignore[attr-defined]
+        p.thread = top if shown is None else top[-shown:] if shown else []  # type: ignore[attr-defined]
         p.hidden_comment_count = max(0, len(top) - len(p.thread))  # type: ignore[attr-defined]
         p.reactions_summary = summarize(post_counts.get(p.pk, {}), mine_post.get(p.pk))  # type: ignore[attr-defined]
         p.can = perms.post_capabilities(viewer, p)  # type: ignore[attr-defined]
@@ -220,7 +227,7 @@ def feed(
     next_cursor = encode_cursor(page[page_size - 1]) if len(page) > page_size else None
     page = page[:page_size]
     if prepare:
-        attach(viewer, pinned + page, all_comments=False)
+        attach(viewer, pinned + page)
     return FeedPage(pinned=pinned, posts=page, next_cursor=next_cursor, last_event_id=event_id)
 
 
@@ -275,7 +282,7 @@ def post_get_for_key(*, viewer: Any, group: Group, post_id: int) -> tuple[Post, 
 
 def post_detail(*, viewer: Any, group: Group, post_id: int) -> Post:
     post = post_get(viewer=viewer, group=group, post_id=post_id)
-    attach(viewer, [post], all_comments=True)
+    attach(viewer, [post], shown=None)
     return post
 
 

@@ -135,7 +135,7 @@ def comment_create(request: HttpRequest, group_slug: str, post_id: int) -> HttpR
         return _comment_refused(request, group, post, form, status=status)
     if _is_htmx(request):
         return HttpResponse(status=204)
-    return redirect(f"{post.get_absolute_url()}#comment-{comment.pk}")
+    return redirect(post.comment_url(comment.pk))
 
 
 def _comment(request: HttpRequest, group_slug: str, comment_id: int) -> tuple[Any, Comment]:
@@ -171,7 +171,7 @@ def comment_edit(request: HttpRequest, group_slug: str, comment_id: int) -> Http
             status = 429 if isinstance(exc, RateLimited) else 200
         else:
             messages.success(request, _("Kommentaren er gemt."))
-            return redirect(f"{comment.post.get_absolute_url()}#comment-{comment.pk}")
+            return redirect(comment.post.comment_url(comment.pk))
     return render(
         request,
         "posts/comment_edit.html",
