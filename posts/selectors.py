@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window, prefetch_related_objects
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils.dateparse import parse_datetime
 
@@ -115,11 +116,7 @@ def attach(viewer: Any, posts: list[Post], *, shown: int | None = FEED_COMMENTS)
     )
     group = posts[0].group
     ids = [p.pk for p in posts]
-    comments = list(
-        Comment.objects.filter(_visible_filter(viewer, group), post_id__in=ids)
-        .select_related("author")
-        .order_by("created_at", "id")
-    )
+    comments, threads = _comments(viewer, group, ids, shown)
     comment_ids = [c.pk for c in comments]
     post_counts: dict[int, dict[str, int]] = defaultdict(dict)
     comment_counts: dict[int, dict[str, int]] = defaultdict(dict)
@@ -156,13 +153,50 @@ def attach(viewer: Any, posts: list[Post], *, shown: int | None = FEED_COMMENTS)
 
     for p in posts:
         top = by_post.get(p.pk, [])
-        p.thread = top if shown is None else top[-shown:] if shown else []  # type: ignore[attr-defined]
-        p.hidden_comment_count = max(0, len(top) - len(p.thread))  # type: ignore[attr-defined]
+        p.thread = top  # type: ignore[attr-defined]
+        p.hidden_comment_count = max(0, threads.get(p.pk, len(top)) - len(top))  # type: ignore[attr-defined]
         p.reactions_summary = summarize(post_counts.get(p.pk, {}), mine_post.get(p.pk))  # type: ignore[attr-defined]
         p.can = perms.post_capabilities(viewer, p)  # type: ignore[attr-defined]
         for c in top + [r for t in top for r in replies.get(t.pk, [])]:
             c.post = p  # share the loaded post: no query per comment
             c.can = perms.comment_capabilities(viewer, c)  # type: ignore[attr-defined]
+
+
+def _comments(
+    viewer: Any, group: Group, ids: list[int], shown: int | None
+) -> tuple[list[Comment], dict[int, int]]:
+    """The comments the cards of these posts show, oldest first: every one
+    (`shown` None), or each post's newest `shown` threads (a top-level comment
+    and its replies), read as such so that a post with hundreds of comments
+    costs no more than one with `shown`; and each post's number of threads
+    when not every one is read (empty otherwise)."""
+    visible = Comment.objects.filter(_visible_filter(viewer, group), post_id__in=ids)
+    if shown is None:
+        return list(visible.select_related("author").order_by("created_at", "id")), {}
+    tops = list(
+        visible.filter(parent__isnull=True)
+        .select_related("author")
+        .annotate(
+            newest=Window(
+                RowNumber(),
+                partition_by=[F("post_id")],
+                order_by=[F("created_at").desc(), F("id").desc()],
+            )
+        )
+        .filter(newest__lte=shown)
+    )
+    replies = (
+        list(visible.filter(parent_id__in=[c.pk for c in tops]).select_related("author"))
+        if tops
+        else []
+    )
+    threads = dict(
+        visible.filter(parent__isnull=True)
+        .values("post_id")
+        .annotate(n=Count("id"))
+        .values_list("post_id", "n")
+    )
+    return sorted(tops + replies, key=lambda c: (c.created_at, c.pk)), threads
 
 
 def summarize(counts: dict[str, int], mine: str | None) -> ReactionSummary:

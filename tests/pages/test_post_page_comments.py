@@ -108,3 +108,26 @@ def test_after_editing_an_old_comment_its_page_shows_it(
     assert response.status_code == 302
     assert response["Location"] == f"{post.get_absolute_url()}?alle=1#comment-{old.pk}"
     assert "Første kommentar, rettet" in page(client, response["Location"])
+
+
+def test_only_the_shown_threads_are_read(
+    member: User, author: User, thread: tuple[Post, list[Comment]]
+) -> None:
+    """A post with hundreds of comments costs a card no more than one with
+    the threads it shows: the others are counted, not read."""
+    post, comments = thread
+    old_reply = services.comment_create(
+        actor=author, post=post, body="Svar i en gammel tråd", parent_id=comments[0].pk
+    )
+    new_reply = services.comment_create(
+        actor=member, post=post, body="Svar i en ny tråd", parent_id=comments[-1].pk
+    )
+    read, threads = selectors._comments(member, post.group, [post.pk], SHOWN)
+    assert [c.pk for c in read] == [*(c.pk for c in comments[-SHOWN:]), new_reply.pk]
+    assert old_reply.pk not in {c.pk for c in read}
+    assert threads == {post.pk: SHOWN + 2}
+    post = selectors.post_get(viewer=member, group=post.group, post_id=post.pk)
+    selectors.attach(member, [post], shown=SHOWN)
+    assert [c.pk for c in post.thread] == [c.pk for c in comments[-SHOWN:]]  # type: ignore[attr-defined]
+    assert post.hidden_comment_count == 2  # type: ignore[attr-defined]
+    assert [r.pk for r in post.thread[-1].thread_replies] == [new_reply.pk]  # type: ignore[attr-defined]
