@@ -105,7 +105,7 @@ def test_posts_work_without_javascript(
     page.get_by_label("Skriv en kommentar").fill("Garnet er fra genbrugsbutikken.")
     page.get_by_role("button", name="Send kommentar").click()
     comment = Comment.objects.get(body="Garnet er fra genbrugsbutikken.")
-    expect(page).to_have_url(re.compile(rf"/posts/{post.pk}/#comment-{comment.pk}$"))
+    expect(page).to_have_url(re.compile(rf"/posts/{post.pk}/\?alle=1#comment-{comment.pk}$"))
     expect(page.locator(f"#comment-{comment.pk}")).to_contain_text(
         "Garnet er fra genbrugsbutikken."
     )
