@@ -166,10 +166,10 @@ def _comments(
     viewer: Any, group: Group, ids: list[int], shown: int | None
 ) -> tuple[list[Comment], dict[int, int]]:
     """The comments the cards of these posts show, oldest first: every one
-    (`shown` None), or each post's newest `shown` threads (a top-level comment
-    and its replies), read as such so that a post with hundreds of comments
-    costs no more than one with `shown`; and each post's number of threads
-    when not every one is read (empty otherwise)."""
+    (`shown` None), or each post's newest `shown` (at least 1) threads (a
+    top-level comment and its replies), read as such so that a post with
+    hundreds of comments costs no more than one with `shown`; and each post's
+    number of threads when not every one is read (empty otherwise)."""
     visible = Comment.objects.filter(_visible_filter(viewer, group), post_id__in=ids)
     if shown is None:
         return list(visible.select_related("author").order_by("created_at", "id")), {}
@@ -181,21 +181,17 @@ def _comments(
                 RowNumber(),
                 partition_by=[F("post_id")],
                 order_by=[F("created_at").desc(), F("id").desc()],
-            )
+            ),
+            threads=Window(Count("id"), partition_by=[F("post_id")]),
         )
-        .filter(newest__lte=shown)
+        .filter(newest__lte=max(1, shown))
     )
     replies = (
         list(visible.filter(parent_id__in=[c.pk for c in tops]).select_related("author"))
         if tops
         else []
     )
-    threads = dict(
-        visible.filter(parent__isnull=True)
-        .values("post_id")
-        .annotate(n=Count("id"))
-        .values_list("post_id", "n")
-    )
+    threads = {c.post_id: c.threads for c in tops}
     return sorted(tops + replies, key=lambda c: (c.created_at, c.pk)), threads
 
 

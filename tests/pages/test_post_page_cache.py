@@ -23,13 +23,6 @@ pytestmark = pytest.mark.usefixtures("in_memory_channel_layer", "fresh_cache")
 
 
 @pytest.fixture
-def author(group: Group) -> User:
-    user = make_user("forfatter@example.org", "Karen Forfatter")
-    make_membership(user, group)
-    return user
-
-
-@pytest.fixture
 def the_post(author: User, group: Group) -> Post:
     post = services.post_create(actor=author, group=group, body="Loppemarked på lørdag")
     services.comment_create(actor=author, post=post, body="Kom og kig")

@@ -18,7 +18,6 @@ from notifications.models import Notification
 from notifications.views import target_url
 from posts import selectors, services
 from posts.models import Comment, Post
-from tests.conftest import make_membership, make_user
 
 pytestmark = pytest.mark.usefixtures("in_memory_channel_layer", "fresh_cache")
 
@@ -28,13 +27,6 @@ SHOWN = 3
 @pytest.fixture(autouse=True)
 def short_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(selectors, "POST_PAGE_COMMENTS", SHOWN)
-
-
-@pytest.fixture
-def author(group: Group) -> User:
-    user = make_user("forfatter@example.org", "Karen Forfatter")
-    make_membership(user, group)
-    return user
 
 
 @pytest.fixture
